@@ -1,0 +1,8 @@
+/* tracesync dump: placeholder until the decoder lands. */
+#include "cli.h"
+int cmd_dump(int argc, char **argv)
+{
+    (void)argc;
+    ts_error e = {TS_ERR_UNSUPPORTED, "not implemented yet"};
+    return cli_error(argv[0], &e);
+}
