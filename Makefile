@@ -15,7 +15,7 @@ BUILD   ?= build
 SANFLAGS =
 endif
 
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Itests/unit \
              -Iinclude -Isrc -MMD -MP -pthread $(OPT) $(SANFLAGS) $(CFLAGS)
 LDLIBS_ALL = -pthread -lm $(LDLIBS)
 
