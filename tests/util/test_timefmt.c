@@ -17,7 +17,9 @@ TEST(duration_units)
     CHECK_EQ_I64(v, 1361214078861347508LL);
     CHECK(ts_parse_duration("3min", &v, NULL) == TS_OK);
     CHECK_EQ_I64(v, 180000000000LL);
-    CHECK(ts_parse_duration("0.25\xc2\xb5s", &v, NULL) == TS_ERR_ARG); /* finer than 1 ns */
+    CHECK(ts_parse_duration("0.25\xc2\xb5s", &v, NULL) == TS_OK);
+    CHECK_EQ_I64(v, 250);
+    CHECK(ts_parse_duration("0.0005us", &v, NULL) == TS_ERR_ARG); /* finer than 1 ns */
 }
 
 TEST(duration_errors)
