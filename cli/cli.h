@@ -15,4 +15,16 @@ int cmd_dump(int argc, char **argv);
 int cli_error(const char *cmd, const ts_error *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Parse --begin/--end (absolute, or +relative to the set's start) into
+ * [*wb, *we]; unset bounds become INT64_MIN/INT64_MAX.  Returns 0 or an exit
+ * status (after printing the error). */
+struct ts_traceset;
+int cli_parse_window(const char *cmd, struct ts_traceset *set, const char *b, const char *e,
+                     int64_t *wb, int64_t *we);
+/* Print the set's diagnostics (data errors, losses) to stderr. */
+void cli_print_diags(const char *cmd, const struct ts_traceset *set);
+
+/* Exit statuses: 0 success, 1 error, 2 usage, 3 done but the input had data
+ * errors (corrupt or truncated; reported on stderr). */
+
 #endif

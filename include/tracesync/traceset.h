@@ -90,6 +90,10 @@ const char *ts_traceset_diag(const ts_traceset *set, size_t i);
  * opposed to notes (discarded events reported by the tracer). */
 size_t ts_traceset_error_count(const ts_traceset *set);
 
+/* Time range of the set from packet headers (raw ns from origin, before any
+ * time map): the earliest packet begin and the latest packet end. */
+void ts_traceset_time_range(const ts_traceset *set, int64_t *begin, int64_t *end);
+
 /* Time transform applied to every timestamp of a trace as events come out
  * (ns from origin -> ns from origin).  Must be non-decreasing.  NULL removes it. */
 typedef int64_t (*ts_time_map_fn)(void *ctx, int64_t ns);

@@ -121,7 +121,7 @@ static int64_t align_up64(int64_t v, uint32_t a)
 static uint32_t finish(ctf_type *t, uint32_t next_id)
 {
     t->node_id = next_id++;
-    t->has_saves = (t->save_slot >= 0) || (t->map_clock >= 0);
+    t->has_saves = (t->save_slot >= 0) || (t->map_clock >= 0) || t->role != ROLE_NONE;
     switch (t->kind) {
     case CTF_INT:
     case CTF_ENUM:

@@ -78,7 +78,27 @@ struct ctf_type {
     int save_slot;      /* this int/enum is saved for a tag/length lookup, or -1 */
     uint32_t node_id;   /* dense id within its root (for per-request marks) */
     bool is_text;       /* array/sequence of 8-bit encoded ints: decoded as a string */
+    uint8_t role;       /* ctf_role: meaning of a header/context field, set by the reader */
 };
+
+/* Meaning of a packet header/context or event header field (by its name, as
+ * CTF 1.8 defines it). */
+typedef enum ctf_role {
+    ROLE_NONE = 0,
+    ROLE_MAGIC,
+    ROLE_UUID,
+    ROLE_STREAM_ID,
+    ROLE_STREAM_INSTANCE_ID,
+    ROLE_TS_BEGIN,
+    ROLE_TS_END,
+    ROLE_CONTENT_SIZE,
+    ROLE_PACKET_SIZE,
+    ROLE_DISCARDED,
+    ROLE_CPU_ID,
+    ROLE_SEQ_NUM,
+    ROLE_EVENT_ID,
+    ROLE_COUNT
+} ctf_role;
 
 ctf_type *ctf_type_new(ctf_kind kind);
 ctf_type *ctf_type_clone(const ctf_type *t);

@@ -1,0 +1,735 @@
+/* Time-ordered iteration over a trace set.
+ *
+ * The unit of work is a packet: a job reads one packet into its own buffer
+ * and decodes every event header in it, keeping a small record (clock,
+ * position, class, requested field values) for each requested event; other
+ * events are skipped by size.  Each stream owns a ring of K jobs, so at most K
+ * packets per stream are in memory.  Worker threads decode queued jobs ahead
+ * of the consumer; the consumer (the caller's thread) merges the streams'
+ * current records with a binary heap keyed by (mapped time, trace, stream),
+ * and decodes a job itself when no worker has started it yet.  Packets of one
+ * stream are independent (each starts its clock at timestamp_begin), so
+ * decoding them out of order is safe. */
+#include "trace/trace_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { JOB_IDLE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+typedef struct ev_rec {
+    uint64_t clock;
+    uint64_t start_bit; /* event header start in the packet buffer */
+    uint32_t cls;       /* event class index */
+    int32_t slots;      /* offset in job->slots, or -1 */
+} ev_rec;
+
+typedef struct it_stream it_stream;
+
+typedef struct job {
+    struct job *prev, *next; /* queue links */
+    int state;
+    it_stream *is;
+    size_t pkt;
+    uint8_t *buf;
+    size_t cap;
+    ev_rec *recs;
+    size_t nrec, caprec;
+    ts_value *slots;
+    size_t nslots, capslots;
+    int64_t *saved;
+    bool has_err;
+    char err[600];
+} job;
+
+typedef struct trace_rq {
+    int32_t *cls_key;       /* per class: -2 not wanted, -1 wanted without key, >= 0 key */
+    int16_t **marks_fields; /* per class, or NULL */
+    int16_t **marks_ctx;    /* per class (over its stream's event context), or NULL */
+} trace_rq;
+
+struct it_stream {
+    ts_trace *tr;
+    ts_stream *st;
+    const trace_rq *rq;
+    uint32_t trace_idx, stream_idx;
+    job *ring;
+    size_t head;
+    size_t next_pkt;
+    size_t cur;
+    bool done;
+    int64_t ts;     /* mapped time of the current record */
+    int64_t ts_raw; /* raw time of the current record */
+};
+
+typedef struct ev_priv {
+    const it_stream *is;
+    const job *j;
+    const ev_rec *r;
+} ev_priv;
+
+struct ts_iter {
+    ts_traceset *set;
+    it_stream *streams;
+    size_t nstreams;
+    trace_rq *rqs;
+    size_t K;
+    size_t *heap;
+    size_t nheap;
+    pthread_t *threads;
+    unsigned nthreads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    job *qhead, *qtail;
+    bool stop;
+    bool window;
+    int64_t wbegin, wend;
+    bool started;
+    size_t last; /* stream returned last, SIZE_MAX if none */
+    ts_event ev;
+    ev_priv priv;
+    uint32_t max_saves;
+};
+
+/* ---- request compilation -------------------------------------------------- */
+
+/* Mark the node at `path` (dots) under root; ancestors get MARK_INSIDE. */
+static void mark_path(int16_t *marks, const ctf_type *root, const char *path, unsigned slot)
+{
+    const ctf_type *t = root;
+    const char *s = path;
+    const ctf_type *chain[64];
+    int n = 0;
+    char comp[256];
+    while (t && *s) {
+        const char *dot = strchr(s, '.');
+        size_t len = dot ? (size_t)(dot - s) : strlen(s);
+        if (len >= sizeof comp || n >= 63) return;
+        memcpy(comp, s, len);
+        comp[len] = '\0';
+        if (t->kind != CTF_STRUCT && t->kind != CTF_VARIANT) return;
+        int i = ctf_type_field_index(t, comp);
+        if (i < 0) return;
+        chain[n++] = t;
+        t = t->fields[i].type;
+        s = dot ? dot + 1 : s + len;
+    }
+    if (!t || *s) return;
+    if (marks[t->node_id] >= 0) return; /* an earlier path wins */
+    for (int k = 0; k < n; k++)
+        if (marks[chain[k]->node_id] == MARK_NONE) marks[chain[k]->node_id] = MARK_INSIDE;
+    marks[t->node_id] = (int16_t)slot;
+    /* a text array is extracted whole; a struct or array as a whole is not
+     * extractable, its leaves must be named */
+}
+
+static int16_t *new_marks(uint32_t n)
+{
+    int16_t *m = malloc((n ? n : 1) * sizeof *m);
+    if (m)
+        for (uint32_t i = 0; i < n; i++) m[i] = MARK_NONE;
+    return m;
+}
+
+static ts_status compile_request(ts_trace *t, const ts_request *rq, trace_rq *out, ts_error *err)
+{
+    const ctf_meta *m = t->meta;
+    size_t ne = m->nevents;
+    out->cls_key = malloc((ne + 1) * sizeof *out->cls_key);
+    out->marks_fields = calloc(ne + 1, sizeof *out->marks_fields);
+    out->marks_ctx = calloc(ne + 1, sizeof *out->marks_ctx);
+    if (!out->cls_key || !out->marks_fields || !out->marks_ctx)
+        return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    for (size_t e = 0; e < ne; e++) {
+        const ctf_event_class *ec = &m->events[e];
+        int32_t key = rq && rq->all ? -1 : -2;
+        if (rq)
+            for (size_t k = 0; k < rq->nnames; k++)
+                if (!strcmp(rq->names[k], ec->name)) key = (int32_t)k;
+        out->cls_key[e] = key;
+        if (key < 0 || !rq) continue;
+        const ctf_stream_class *sc = ctf_meta_stream(m, ec->stream_id);
+        for (size_t f = 0; f < rq->nfields; f++) {
+            const rq_field *rf = &rq->fields[f];
+            if (rf->key != key) continue;
+            if (!strncmp(rf->path, "context.", 8)) {
+                if (!sc || !sc->event_context) continue;
+                if (!out->marks_ctx[e]) {
+                    size_t si = (size_t)(sc - m->streams);
+                    out->marks_ctx[e] = new_marks(t->nodes_context[si]);
+                    if (!out->marks_ctx[e]) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+                }
+                mark_path(out->marks_ctx[e], sc->event_context, rf->path + 8, rf->slot);
+            } else {
+                if (!ec->fields) continue;
+                if (!out->marks_fields[e]) {
+                    out->marks_fields[e] = new_marks(t->nodes_fields[e]);
+                    if (!out->marks_fields[e]) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+                }
+                mark_path(out->marks_fields[e], ec->fields, rf->path, rf->slot);
+            }
+        }
+    }
+    return TS_OK;
+}
+
+static void free_request(trace_rq *r, size_t ne)
+{
+    if (r->marks_fields)
+        for (size_t e = 0; e < ne; e++) free(r->marks_fields[e]);
+    if (r->marks_ctx)
+        for (size_t e = 0; e < ne; e++) free(r->marks_ctx[e]);
+    free(r->marks_fields);
+    free(r->marks_ctx);
+    free(r->cls_key);
+}
+
+/* ---- packet decoding (any thread) ------------------------------------------ */
+
+static void job_error(job *j, uint64_t bitpos, const char *what)
+{
+    const ts_packet *pk = &j->is->st->packets[j->pkt];
+    j->has_err = true;
+    snprintf(j->err, sizeof j->err,
+             "%s: byte %llu: %s (in the packet at byte %llu); the rest of this packet is skipped",
+             j->is->st->files[pk->file], (unsigned long long)(pk->offset + bitpos / 8), what,
+             (unsigned long long)pk->offset);
+}
+
+static int read_packet(job *j)
+{
+    const ts_packet *pk = &j->is->st->packets[j->pkt];
+    if (pk->size + 8 > j->cap) {
+        size_t nc = (size_t)pk->size + 8;
+        uint8_t *nb = realloc(j->buf, nc);
+        if (!nb) {
+            job_error(j, 0, "out of memory for the packet");
+            return -1;
+        }
+        j->buf = nb;
+        j->cap = nc;
+    }
+    const char *path = j->is->st->files[pk->file];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        job_error(j, 0, strerror(errno));
+        return -1;
+    }
+    size_t got = 0;
+    while (got < pk->size) {
+        ssize_t r = pread(fd, j->buf + got, (size_t)pk->size - got, (off_t)(pk->offset + got));
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got < pk->size) {
+        job_error(j, got * 8, "the file is shorter than when it was scanned");
+        return -1;
+    }
+    memset(j->buf + pk->size, 0, 8);
+    return 0;
+}
+
+static ts_value *new_slots(job *j, int32_t *off)
+{
+    if (j->nslots + TS_MAX_SLOTS > j->capslots) {
+        size_t nc = j->capslots ? j->capslots * 2 : 1024;
+        while (nc < j->nslots + TS_MAX_SLOTS) nc *= 2;
+        ts_value *ns = realloc(j->slots, nc * sizeof *ns);
+        if (!ns) return NULL;
+        j->slots = ns;
+        j->capslots = nc;
+    }
+    *off = (int32_t)j->nslots;
+    ts_value *v = &j->slots[j->nslots];
+    memset(v, 0, TS_MAX_SLOTS * sizeof *v);
+    j->nslots += TS_MAX_SLOTS;
+    return v;
+}
+
+static void decode_job(job *j)
+{
+    it_stream *is = j->is;
+    const ts_trace *tr = is->tr;
+    const ts_packet *pk = &is->st->packets[j->pkt];
+    const ctf_stream_class *sc = is->st->sc;
+    const trace_rq *rq = is->rq;
+    j->nrec = 0;
+    j->nslots = 0;
+    j->has_err = false;
+    if (read_packet(j)) return;
+    ctf_decoder d;
+    const ctf_stream_class *psc;
+    uint64_t first_bit;
+    if (ts_decode_packet_preamble(tr, j->buf, (size_t)pk->size, &d, j->saved, &psc, &first_bit)) {
+        job_error(j, d.error_pos, d.error);
+        return;
+    }
+    uint64_t clock = pk->ts_begin;
+    memset(&d, 0, sizeof d);
+    d.saved = j->saved;
+    d.clock = &clock;
+    d.clock_updates = true;
+    ctf_cursor c = {j->buf, first_bit, pk->content_bits};
+    const ctf_type *hdr = sc->event_header;
+    uint32_t halign = hdr ? hdr->align : 8;
+    for (;;) {
+        c.pos = halign > 1 ? (c.pos + halign - 1) & ~(uint64_t)(halign - 1) : c.pos;
+        if (c.pos >= c.end) break;
+        uint64_t start = c.pos;
+        d.roles_seen = 0;
+        d.marks = NULL;
+        d.out = NULL;
+        if (hdr && ctf_decode(&d, &c, hdr, NULL)) {
+            job_error(j, d.error_pos, d.error);
+            return;
+        }
+        uint64_t id = (d.roles_seen & (1u << ROLE_EVENT_ID)) ? d.roles[ROLE_EVENT_ID] : 0;
+        const ctf_event_class *ec = ctf_meta_event(sc, id);
+        if (!ec) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "event id %llu is not declared in the metadata",
+                     (unsigned long long)id);
+            job_error(j, start, msg);
+            /* keep the message alive: job_error copies it */
+            return;
+        }
+        int32_t key = rq->cls_key[ec->index];
+        ts_value *out = NULL;
+        int32_t soff = -1;
+        if (key != -2 && (rq->marks_fields[ec->index] || rq->marks_ctx[ec->index])) {
+            out = new_slots(j, &soff);
+            if (!out) {
+                job_error(j, start, "out of memory");
+                return;
+            }
+        }
+        d.out = out;
+        if (sc->event_context) {
+            d.marks = out ? rq->marks_ctx[ec->index] : NULL;
+            if (ctf_decode(&d, &c, sc->event_context, NULL)) {
+                job_error(j, d.error_pos, d.error);
+                return;
+            }
+        }
+        if (ec->context) {
+            d.marks = NULL;
+            if (ctf_decode(&d, &c, ec->context, NULL)) {
+                job_error(j, d.error_pos, d.error);
+                return;
+            }
+        }
+        if (ec->fields) {
+            d.marks = out ? rq->marks_fields[ec->index] : NULL;
+            if (ctf_decode(&d, &c, ec->fields, NULL)) {
+                job_error(j, d.error_pos, d.error);
+                return;
+            }
+        }
+        if (c.pos == start) {
+            job_error(j, start, "event of size zero");
+            return;
+        }
+        if (key == -2) continue;
+        if (j->nrec == j->caprec) {
+            size_t nc = j->caprec ? j->caprec * 2 : 1024;
+            ev_rec *nr = realloc(j->recs, nc * sizeof *nr);
+            if (!nr) {
+                job_error(j, start, "out of memory");
+                return;
+            }
+            j->recs = nr;
+            j->caprec = nc;
+        }
+        ev_rec *r = &j->recs[j->nrec++];
+        r->clock = clock;
+        r->start_bit = start;
+        r->cls = ec->index;
+        r->slots = soff;
+    }
+}
+
+/* ---- workers ------------------------------------------------------------- */
+
+static void queue_push(ts_iter *it, job *j)
+{
+    j->state = JOB_QUEUED;
+    j->next = NULL;
+    j->prev = it->qtail;
+    if (it->qtail) it->qtail->next = j;
+    else it->qhead = j;
+    it->qtail = j;
+}
+
+static void queue_remove(ts_iter *it, job *j)
+{
+    if (j->prev) j->prev->next = j->next;
+    else it->qhead = j->next;
+    if (j->next) j->next->prev = j->prev;
+    else it->qtail = j->prev;
+    j->prev = j->next = NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    ts_iter *it = arg;
+    pthread_mutex_lock(&it->mu);
+    for (;;) {
+        while (!it->stop && !it->qhead) pthread_cond_wait(&it->cv_work, &it->mu);
+        if (it->stop) break;
+        job *j = it->qhead;
+        queue_remove(it, j);
+        j->state = JOB_RUNNING;
+        pthread_mutex_unlock(&it->mu);
+        decode_job(j);
+        pthread_mutex_lock(&it->mu);
+        j->state = JOB_DONE;
+        pthread_cond_broadcast(&it->cv_done);
+    }
+    pthread_mutex_unlock(&it->mu);
+    return NULL;
+}
+
+/* Assign the stream's next packet to job j and queue it (or decode it now
+ * when there are no workers). */
+static void schedule(ts_iter *it, it_stream *is, job *j)
+{
+    if (is->next_pkt >= is->st->npackets) {
+        j->state = JOB_IDLE;
+        return;
+    }
+    j->pkt = is->next_pkt++;
+    if (it->nthreads == 0) {
+        j->state = JOB_QUEUED; /* decoded lazily by wait_job */
+        return;
+    }
+    pthread_mutex_lock(&it->mu);
+    queue_push(it, j);
+    pthread_cond_signal(&it->cv_work);
+    pthread_mutex_unlock(&it->mu);
+}
+
+static void wait_job(ts_iter *it, job *j)
+{
+    if (it->nthreads == 0) {
+        if (j->state == JOB_QUEUED) {
+            decode_job(j);
+            j->state = JOB_DONE;
+        }
+        return;
+    }
+    pthread_mutex_lock(&it->mu);
+    if (j->state == JOB_QUEUED) {
+        /* no worker took it yet: decode it here */
+        queue_remove(it, j);
+        j->state = JOB_RUNNING;
+        pthread_mutex_unlock(&it->mu);
+        decode_job(j);
+        pthread_mutex_lock(&it->mu);
+        j->state = JOB_DONE;
+    }
+    while (j->state != JOB_DONE) pthread_cond_wait(&it->cv_done, &it->mu);
+    pthread_mutex_unlock(&it->mu);
+}
+
+/* ---- merge ---------------------------------------------------------------- */
+
+static int64_t map_ts(const ts_trace *t, int64_t raw)
+{
+    return t->map ? t->map(t->map_ctx, raw) : raw;
+}
+
+/* Make the stream's current record valid (loading packets as needed);
+ * applies the window.  Returns false when the stream is exhausted. */
+static bool stream_settle(ts_iter *it, it_stream *is)
+{
+    for (;;) {
+        if (is->done) return false;
+        job *j = &is->ring[is->head];
+        if (j->state == JOB_IDLE) {
+            is->done = true;
+            return false;
+        }
+        wait_job(it, j);
+        if (is->cur < j->nrec) {
+            const ev_rec *r = &j->recs[is->cur];
+            is->ts_raw = ts_trace_cycles_to_ns(is->tr, r->clock);
+            is->ts = map_ts(is->tr, is->ts_raw);
+            if (it->window) {
+                if (is->ts > it->wend) {
+                    is->done = true;
+                    return false;
+                }
+                if (is->ts < it->wbegin) {
+                    is->cur++;
+                    continue;
+                }
+            }
+            return true;
+        }
+        /* job exhausted: report its error, recycle it for a later packet */
+        if (j->has_err) ts_traceset_add_diag(it->set, true, "%s", j->err);
+        is->cur = 0;
+        schedule(it, is, j);
+        is->head = (is->head + 1) % it->K;
+    }
+}
+
+static bool heap_less(const ts_iter *it, size_t a, size_t b)
+{
+    const it_stream *x = &it->streams[a], *y = &it->streams[b];
+    if (x->ts != y->ts) return x->ts < y->ts;
+    if (x->trace_idx != y->trace_idx) return x->trace_idx < y->trace_idx;
+    return x->stream_idx < y->stream_idx;
+}
+
+static void heap_push(ts_iter *it, size_t s)
+{
+    size_t i = it->nheap++;
+    it->heap[i] = s;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!heap_less(it, it->heap[i], it->heap[p])) break;
+        size_t tmp = it->heap[i];
+        it->heap[i] = it->heap[p];
+        it->heap[p] = tmp;
+        i = p;
+    }
+}
+
+static size_t heap_pop(ts_iter *it)
+{
+    size_t top = it->heap[0];
+    it->heap[0] = it->heap[--it->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < it->nheap && heap_less(it, it->heap[l], it->heap[m])) m = l;
+        if (r < it->nheap && heap_less(it, it->heap[r], it->heap[m])) m = r;
+        if (m == i) break;
+        size_t tmp = it->heap[i];
+        it->heap[i] = it->heap[m];
+        it->heap[m] = tmp;
+        i = m;
+    }
+    return top;
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+ts_status ts_iter_new(ts_traceset *set, const ts_request *rq, ts_iter **out, ts_error *err)
+{
+    return ts_iter_new_ex(set, rq, 0, out, err);
+}
+
+ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthreads, ts_iter **out,
+                         ts_error *err)
+{
+    *out = NULL;
+    ts_iter *it = calloc(1, sizeof *it);
+    if (!it) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    it->set = set;
+    it->last = SIZE_MAX;
+    pthread_mutex_init(&it->mu, NULL);
+    pthread_cond_init(&it->cv_work, NULL);
+    pthread_cond_init(&it->cv_done, NULL);
+    ts_status st = TS_OK;
+    it->rqs = calloc(set->ntraces + 1, sizeof *it->rqs);
+    size_t ns = 0;
+    uint64_t maxpkt = 4096;
+    for (size_t t = 0; t < set->ntraces; t++) {
+        ns += set->traces[t]->nstreams;
+        if (set->traces[t]->meta->nsaves > it->max_saves) it->max_saves = set->traces[t]->meta->nsaves;
+        for (size_t s = 0; s < set->traces[t]->nstreams; s++)
+            for (size_t p = 0; p < set->traces[t]->streams[s].npackets; p++)
+                if (set->traces[t]->streams[s].packets[p].size > maxpkt)
+                    maxpkt = set->traces[t]->streams[s].packets[p].size;
+    }
+    it->streams = calloc(ns + 1, sizeof *it->streams);
+    it->heap = calloc(ns + 1, sizeof *it->heap);
+    if (!it->rqs || !it->streams || !it->heap) {
+        ts_iter_free(it);
+        return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t t = 0; t < set->ntraces && !st; t++) st = compile_request(set->traces[t], rq, &it->rqs[t], err);
+    if (st) {
+        ts_iter_free(it);
+        return st;
+    }
+    /* read-ahead depth: a memory budget of 256 MiB of packets */
+    uint64_t budget = 256ull << 20;
+    uint64_t k = ns ? budget / (ns * maxpkt) : 2;
+    it->K = k < 2 ? 2 : k > 8 ? 8 : (size_t)k;
+    if (nthreads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        nthreads = n > 0 ? (unsigned)n : 1;
+        if (nthreads > 16) nthreads = 16;
+    }
+    if (nthreads == 1) nthreads = 0; /* the caller's thread alone */
+    for (size_t t = 0; t < set->ntraces; t++) {
+        ts_trace *tr = set->traces[t];
+        for (size_t s = 0; s < tr->nstreams; s++) {
+            it_stream *is = &it->streams[it->nstreams++];
+            is->tr = tr;
+            is->st = &tr->streams[s];
+            is->rq = &it->rqs[t];
+            is->trace_idx = (uint32_t)t;
+            is->stream_idx = (uint32_t)s;
+            is->ring = calloc(it->K, sizeof *is->ring);
+            if (!is->ring) {
+                ts_iter_free(it);
+                return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+            }
+            for (size_t r = 0; r < it->K; r++) {
+                is->ring[r].is = is;
+                is->ring[r].saved = calloc(it->max_saves + 1, sizeof(int64_t));
+                if (!is->ring[r].saved) {
+                    ts_iter_free(it);
+                    return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+                }
+            }
+        }
+    }
+    if (nthreads > 0) {
+        it->threads = calloc(nthreads, sizeof *it->threads);
+        if (!it->threads) {
+            ts_iter_free(it);
+            return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+        }
+        for (unsigned i = 0; i < nthreads; i++) {
+            if (pthread_create(&it->threads[i], NULL, worker_main, it) != 0) break;
+            it->nthreads++;
+        }
+    }
+    /* schedule the first K packets of every stream */
+    for (size_t r = 0; r < it->K; r++)
+        for (size_t s = 0; s < it->nstreams; s++) schedule(it, &it->streams[s], &it->streams[s].ring[r]);
+    *out = it;
+    return TS_OK;
+}
+
+void ts_iter_set_window(ts_iter *it, int64_t begin, int64_t end)
+{
+    it->window = true;
+    it->wbegin = begin;
+    it->wend = end;
+}
+
+ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
+{
+    (void)err;
+    *ev = NULL;
+    if (!it->started) {
+        it->started = true;
+        for (size_t s = 0; s < it->nstreams; s++)
+            if (stream_settle(it, &it->streams[s])) heap_push(it, s);
+    } else if (it->last != SIZE_MAX) {
+        it_stream *is = &it->streams[it->last];
+        is->cur++;
+        if (stream_settle(it, is)) heap_push(it, it->last);
+        it->last = SIZE_MAX;
+    }
+    if (it->nheap == 0) return TS_OK;
+    size_t s = heap_pop(it);
+    it_stream *is = &it->streams[s];
+    const job *j = &is->ring[is->head];
+    const ev_rec *r = &j->recs[is->cur];
+    const ctf_event_class *ec = &is->tr->meta->events[r->cls];
+    ts_event *e = &it->ev;
+    e->ts = is->ts;
+    e->ts_raw = is->ts_raw;
+    e->cycles = r->clock;
+    e->trace = is->trace_idx;
+    e->stream = is->stream_idx;
+    e->cpu = is->st->packets[j->pkt].cpu;
+    e->key = is->rq->cls_key[r->cls] >= 0 ? is->rq->cls_key[r->cls] : -1;
+    e->class_index = r->cls;
+    e->name = ec->name;
+    static const ts_value none[TS_MAX_SLOTS];
+    e->slots = r->slots >= 0 ? &j->slots[r->slots] : none;
+    it->priv.is = is;
+    it->priv.j = j;
+    it->priv.r = r;
+    e->priv = &it->priv;
+    it->last = s;
+    *ev = e;
+    return TS_OK;
+}
+
+void ts_iter_free(ts_iter *it)
+{
+    if (!it) return;
+    if (it->nthreads) {
+        pthread_mutex_lock(&it->mu);
+        it->stop = true;
+        pthread_cond_broadcast(&it->cv_work);
+        pthread_mutex_unlock(&it->mu);
+        for (unsigned i = 0; i < it->nthreads; i++) pthread_join(it->threads[i], NULL);
+    }
+    free(it->threads);
+    for (size_t s = 0; s < it->nstreams; s++) {
+        it_stream *is = &it->streams[s];
+        if (!is->ring) continue;
+        for (size_t r = 0; r < it->K; r++) {
+            free(is->ring[r].buf);
+            free(is->ring[r].recs);
+            free(is->ring[r].slots);
+            free(is->ring[r].saved);
+        }
+        free(is->ring);
+    }
+    free(it->streams);
+    if (it->rqs)
+        for (size_t t = 0; t < it->set->ntraces; t++) free_request(&it->rqs[t], it->set->traces[t]->meta->nevents);
+    free(it->rqs);
+    free(it->heap);
+    pthread_mutex_destroy(&it->mu);
+    pthread_cond_destroy(&it->cv_work);
+    pthread_cond_destroy(&it->cv_done);
+    free(it);
+}
+
+/* ---- full decoding of one event ------------------------------------------ */
+
+ts_status ts_event_visit(const ts_event *ev, ts_scope scope, const ts_field_visitor *v, void *ctx,
+                         ts_error *err)
+{
+    const ev_priv *p = ev->priv;
+    const it_stream *is = p->is;
+    const ctf_stream_class *sc = is->st->sc;
+    const ctf_event_class *ec = &is->tr->meta->events[p->r->cls];
+    const ts_packet *pk = &is->st->packets[p->j->pkt];
+    const ctf_type *target = scope == TS_SCOPE_EVENT_CONTEXT ? sc->event_context : ec->fields;
+    if (!target) return ts_error_set(err, TS_ERR_NOTFOUND, "event has no such scope");
+    int64_t saved_local[64];
+    int64_t *saved = saved_local;
+    uint32_t ns = is->tr->meta->nsaves;
+    if (ns > 64) {
+        saved = calloc(ns, sizeof *saved);
+        if (!saved) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    ctf_decoder d;
+    memset(&d, 0, sizeof d);
+    d.saved = saved;
+    ctf_cursor c = {p->j->buf, p->r->start_bit, pk->content_bits};
+    int rc = 0;
+    const ctf_type *scopes[3] = {sc->event_header, sc->event_context, ec->context};
+    for (int i = 0; i < 3 && !rc; i++) {
+        if (!scopes[i]) continue;
+        if (scopes[i] == target) break;
+        rc = ctf_decode(&d, &c, scopes[i], NULL);
+    }
+    if (!rc) {
+        d.vis = v;
+        d.vctx = ctx;
+        rc = ctf_decode(&d, &c, target, NULL);
+    }
+    if (saved != saved_local) free(saved);
+    if (rc) return ts_error_set(err, TS_ERR_FORMAT, "decoding event '%s': %s", ec->name, d.error);
+    return TS_OK;
+}

@@ -1,0 +1,93 @@
+/* Trace set internals: traces, streams, packets, requests (internal). */
+#ifndef TS_TRACE_IMPL_H
+#define TS_TRACE_IMPL_H
+
+#include "ctf/decode.h"
+#include "ctf/meta.h"
+#include "tracesync/traceset.h"
+
+typedef struct ts_packet {
+    uint32_t file;         /* index in the stream's files */
+    uint64_t offset;       /* byte offset in the file */
+    uint64_t size;         /* bytes to read (packet size, clipped to the file) */
+    uint64_t content_bits; /* content size in bits (clipped) */
+    uint64_t ts_begin;     /* cycles */
+    uint64_t ts_end;       /* cycles (0 if unknown) */
+    uint64_t discarded;    /* events_discarded snapshot */
+    uint64_t seq_num;
+    uint32_t cpu;
+    uint32_t order; /* position in file order, for stable sorting */
+} ts_packet;
+
+typedef struct ts_stream {
+    char **files;
+    size_t nfiles;
+    const ctf_stream_class *sc;
+    uint64_t instance_id;
+    bool has_instance;
+    uint32_t cpu;
+    ts_packet *packets;
+    size_t npackets, cappackets;
+    uint64_t bytes;
+    uint64_t discarded;
+    uint64_t lost_packets;
+    bool has_seq;
+} ts_stream;
+
+struct ts_trace {
+    char *name;
+    char *path;
+    char *hostname;
+    char *host_id;
+    size_t index;
+    ctf_meta *meta;
+    const ctf_clock *clock; /* clock of event timestamps (NULL: cycles are ns) */
+    ts_stream *streams;
+    size_t nstreams;
+    ts_time_map_fn map;
+    void *map_ctx;
+    uint32_t *nodes_fields;  /* node count of each event class's payload tree */
+    uint32_t *nodes_context; /* node count of each stream's event context tree */
+};
+
+struct ts_traceset {
+    ts_trace **traces;
+    size_t ntraces;
+    char **diags;
+    size_t ndiags, capdiags;
+    size_t nerrors;
+};
+
+typedef struct rq_field {
+    int key;
+    char *path;
+    unsigned slot;
+} rq_field;
+
+struct ts_request {
+    bool all;
+    char **names;
+    size_t nnames;
+    rq_field *fields;
+    size_t nfields;
+};
+
+/* cycles -> ns from origin for a trace */
+int64_t ts_trace_cycles_to_ns(const ts_trace *t, uint64_t cycles);
+
+/* Record a diagnostic (deduplicated).  is_error: corrupt/truncated data. */
+void ts_traceset_add_diag(ts_traceset *set, bool is_error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Open one trace directory (metadata + stream files). */
+ts_status ts_trace_open(const char *dir, ts_traceset *set, ts_trace **out, ts_error *err);
+void ts_trace_free(ts_trace *t);
+
+/* Decode the packet header and context found at the start of buf (len bytes).
+ * Fills the roles of d.  Returns 0 or -1 with d->error. */
+int ts_decode_packet_preamble(const ts_trace *t, const uint8_t *buf, size_t len, ctf_decoder *d,
+                              int64_t *saved, const ctf_stream_class **sc, uint64_t *first_event_bit);
+
+uint32_t ctf_type_count_nodes(const ctf_type *t);
+
+#endif
