@@ -24,6 +24,7 @@ CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c) $(wildcard tests/*/test_*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench_%)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -33,7 +34,7 @@ BIN      := $(BUILD)/tracesync
 UNIT     := $(BUILD)/unit_tests
 
 .PHONY: all test unit clean format fuzz bench
-all: $(BIN) $(UNIT)
+all: $(BIN) $(UNIT) $(BENCH_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,7 +72,10 @@ build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(FUZZ_LIB_OBJ) -lm -o $@
 fuzz: $(FUZZ_BIN)
 
-bench: all
+$(BUILD)/bench_%: bench/%.c $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+bench: all $(BENCH_BIN)
 	bash bench/run.sh
 
 format:

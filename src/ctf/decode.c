@@ -22,47 +22,6 @@ static int fail(ctf_decoder *d, const ctf_cursor *c, const char *what)
     return -1;
 }
 
-/* Read `size` bits (1..64) at c->pos in byte order bo; caller checked bounds. */
-static inline uint64_t read_bits(const uint8_t *buf, uint64_t pos, uint32_t size, int be)
-{
-    uint64_t byte = pos >> 3;
-    unsigned shift = (unsigned)(pos & 7);
-    if (shift == 0 && (size & 7) == 0) {
-        const uint8_t *p = buf + byte;
-        switch (size) {
-        case 8: return p[0];
-        case 16: {
-            uint16_t v;
-            memcpy(&v, p, 2);
-            return be ? __builtin_bswap16(v) : v;
-        }
-        case 32: {
-            uint32_t v;
-            memcpy(&v, p, 4);
-            return be ? __builtin_bswap32(v) : v;
-        }
-        case 64: {
-            uint64_t v;
-            memcpy(&v, p, 8);
-            return be ? __builtin_bswap64(v) : v;
-        }
-        default: break;
-        }
-    }
-    unsigned nbytes = (shift + size + 7) / 8; /* at most 9 */
-    const uint8_t *p = buf + byte;
-    unsigned __int128 acc = 0;
-    if (!be) {
-        for (unsigned i = nbytes; i-- > 0;) acc = (acc << 8) | p[i];
-        acc >>= shift;
-    } else {
-        for (unsigned i = 0; i < nbytes; i++) acc = (acc << 8) | p[i];
-        acc >>= (nbytes * 8 - shift - size);
-    }
-    uint64_t v = (uint64_t)acc;
-    return size == 64 ? v : v & (((uint64_t)1 << size) - 1);
-}
-
 static inline int64_t sign_extend(uint64_t v, uint32_t size)
 {
     if (size >= 64) return (int64_t)v;
@@ -74,7 +33,7 @@ static int decode_int(ctf_decoder *d, ctf_cursor *c, const ctf_type *t, const ch
 {
     c->pos = align_up(c->pos, t->align);
     if (c->pos + t->size > c->end) return fail(d, c, "field extends beyond the packet content");
-    uint64_t raw = read_bits(c->buf, c->pos, t->size, t->byte_order == CTF_BE);
+    uint64_t raw = ctf_read_bits(c->buf, c->pos, t->size, t->byte_order == CTF_BE);
     c->pos += t->size;
     if (t->save_slot >= 0) d->saved[t->save_slot] = t->is_signed ? sign_extend(raw, t->size) : (int64_t)raw;
     if (t->map_clock >= 0 && d->clock && d->clock_updates) *d->clock = ctf_clock_update(*d->clock, raw, t->size);
@@ -106,7 +65,7 @@ static int decode_float(ctf_decoder *d, ctf_cursor *c, const ctf_type *t, const 
 {
     c->pos = align_up(c->pos, t->align);
     if (c->pos + t->size > c->end) return fail(d, c, "field extends beyond the packet content");
-    uint64_t raw = read_bits(c->buf, c->pos, t->size, t->byte_order == CTF_BE);
+    uint64_t raw = ctf_read_bits(c->buf, c->pos, t->size, t->byte_order == CTF_BE);
     c->pos += t->size;
     int16_t mk = d->marks ? d->marks[t->node_id] : MARK_NONE;
     if (mk >= 0 || d->vis) {

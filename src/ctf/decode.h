@@ -7,6 +7,8 @@
 #include "ctf/types.h"
 #include "tracesync/traceset.h"
 
+#include <string.h>
+
 typedef struct ctf_cursor {
     const uint8_t *buf;
     uint64_t pos; /* bits from buf */
@@ -36,6 +38,38 @@ typedef struct ctf_decoder {
     const char *error; /* static description */
     uint64_t error_pos; /* bits */
 } ctf_decoder;
+
+/* Read `size` bits (1..64) at bit `pos` of buf in byte order be (CTF bit
+ * order: little-endian fields fill each byte from its least significant bit,
+ * big-endian ones from its most significant).  The caller checked bounds;
+ * buf must have 8 readable bytes past the last one read (all decoder buffers
+ * carry that slack). */
+static inline uint64_t ctf_read_bits(const uint8_t *buf, uint64_t pos, uint32_t size, int be)
+{
+    const uint8_t *p = buf + (pos >> 3);
+    unsigned shift = (unsigned)(pos & 7);
+    uint64_t w;
+    if (shift + size <= 64) {
+        memcpy(&w, p, 8);
+        if (!be) {
+            w >>= shift;
+            return size == 64 ? w : w & (((uint64_t)1 << size) - 1);
+        }
+        w = __builtin_bswap64(w);
+        return (w << shift) >> (64 - size);
+    }
+    /* spans 9 bytes */
+    unsigned __int128 acc = 0;
+    if (!be) {
+        for (unsigned i = 9; i-- > 0;) acc = (acc << 8) | p[i];
+        acc >>= shift;
+    } else {
+        for (unsigned i = 0; i < 9; i++) acc = (acc << 8) | p[i];
+        acc >>= (72 - shift - size);
+    }
+    uint64_t v = (uint64_t)acc;
+    return size == 64 ? v : v & (((uint64_t)1 << size) - 1);
+}
 
 /* Decode one value of type t at the cursor.  Returns 0, or -1 with
  * d->error/d->error_pos set (the cursor is then unspecified). */

@@ -23,6 +23,7 @@
 enum { JOB_IDLE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
 typedef struct ev_rec {
+    int64_t ts_raw; /* ns from origin */
     uint64_t clock;
     uint64_t start_bit; /* event header start in the packet buffer */
     uint32_t cls;       /* event class index */
@@ -67,6 +68,12 @@ struct it_stream {
     int64_t ts_raw; /* raw time of the current record */
 };
 
+typedef struct heap_ent {
+    int64_t ts;
+    uint64_t tie; /* trace << 32 | stream */
+    size_t s;
+} heap_ent;
+
 typedef struct ev_priv {
     const it_stream *is;
     const job *j;
@@ -79,7 +86,7 @@ struct ts_iter {
     size_t nstreams;
     trace_rq *rqs;
     size_t K;
-    size_t *heap;
+    heap_ent *heap;
     size_t nheap;
     pthread_t *threads;
     unsigned nthreads;
@@ -90,7 +97,7 @@ struct ts_iter {
     bool window;
     int64_t wbegin, wend;
     bool started;
-    size_t last; /* stream returned last, SIZE_MAX if none */
+    bool have_last; /* the heap's root was returned last */
     ts_event ev;
     ev_priv priv;
     uint32_t max_saves;
@@ -277,56 +284,103 @@ static void decode_job(job *j)
     d.clock_updates = true;
     ctf_cursor c = {j->buf, first_bit, pk->content_bits};
     const ctf_type *hdr = sc->event_header;
+    const sc_plan *pl = &tr->plans[sc - tr->meta->streams];
+    const hdr_plan *hp = &pl->hdr;
     uint32_t halign = hdr ? hdr->align : 8;
+    const uint8_t *buf = j->buf;
     for (;;) {
         c.pos = halign > 1 ? (c.pos + halign - 1) & ~(uint64_t)(halign - 1) : c.pos;
         if (c.pos >= c.end) break;
         uint64_t start = c.pos;
-        d.roles_seen = 0;
-        d.marks = NULL;
-        d.out = NULL;
-        if (hdr && ctf_decode(&d, &c, hdr, NULL)) {
-            job_error(j, d.error_pos, d.error);
-            return;
+        uint64_t id = 0;
+        if (hp->fast) {
+            /* LTTng compact/large header */
+            uint64_t pos = (c.pos + hp->id_align - 1) & ~(uint64_t)(hp->id_align - 1);
+            if (pos + hp->id_bits > c.end) {
+                job_error(j, pos, "event header extends beyond the packet content");
+                return;
+            }
+            id = ctf_read_bits(buf, pos, hp->id_bits, hp->be);
+            pos += hp->id_bits;
+            if (id != hp->ext_id) {
+                pos = (pos + hp->cts_align - 1) & ~(uint64_t)(hp->cts_align - 1);
+                if (pos + hp->cts_bits > c.end) {
+                    job_error(j, pos, "event header extends beyond the packet content");
+                    return;
+                }
+                clock = ctf_clock_update(clock, ctf_read_bits(buf, pos, hp->cts_bits, hp->be),
+                                         hp->cts_bits);
+                pos += hp->cts_bits;
+            } else {
+                pos = (pos + hp->eid_align - 1) & ~(uint64_t)(hp->eid_align - 1);
+                if (pos + hp->eid_bits > c.end) {
+                    job_error(j, pos, "event header extends beyond the packet content");
+                    return;
+                }
+                id = ctf_read_bits(buf, pos, hp->eid_bits, hp->be);
+                pos += hp->eid_bits;
+                pos = (pos + hp->ets_align - 1) & ~(uint64_t)(hp->ets_align - 1);
+                if (pos + hp->ets_bits > c.end) {
+                    job_error(j, pos, "event header extends beyond the packet content");
+                    return;
+                }
+                clock = ctf_clock_update(clock, ctf_read_bits(buf, pos, hp->ets_bits, hp->be),
+                                         hp->ets_bits);
+                pos += hp->ets_bits;
+            }
+            c.pos = pos;
+        } else if (hdr) {
+            d.roles_seen = 0;
+            d.marks = NULL;
+            d.out = NULL;
+            if (ctf_decode(&d, &c, hdr, NULL)) {
+                job_error(j, d.error_pos, d.error);
+                return;
+            }
+            id = (d.roles_seen & (1u << ROLE_EVENT_ID)) ? d.roles[ROLE_EVENT_ID] : 0;
         }
-        uint64_t id = (d.roles_seen & (1u << ROLE_EVENT_ID)) ? d.roles[ROLE_EVENT_ID] : 0;
-        const ctf_event_class *ec = ctf_meta_event(sc, id);
+        const ctf_event_class *ec =
+            id < pl->nby_id ? pl->by_id[id] : pl->by_id ? NULL : ctf_meta_event(sc, id);
         if (!ec) {
             char msg[96];
             snprintf(msg, sizeof msg, "event id %llu is not declared in the metadata",
                      (unsigned long long)id);
             job_error(j, start, msg);
-            /* keep the message alive: job_error copies it */
             return;
         }
         int32_t key = rq->cls_key[ec->index];
         ts_value *out = NULL;
         int32_t soff = -1;
-        if (key != -2 && (rq->marks_fields[ec->index] || rq->marks_ctx[ec->index])) {
-            out = new_slots(j, &soff);
-            if (!out) {
-                job_error(j, start, "out of memory");
-                return;
+        const int16_t *mf = NULL, *mc = NULL;
+        if (key != -2) {
+            mf = rq->marks_fields[ec->index];
+            mc = rq->marks_ctx[ec->index];
+            if (mf || mc) {
+                out = new_slots(j, &soff);
+                if (!out) {
+                    job_error(j, start, "out of memory");
+                    return;
+                }
             }
         }
         d.out = out;
-        if (sc->event_context) {
-            d.marks = out ? rq->marks_ctx[ec->index] : NULL;
-            if (ctf_decode(&d, &c, sc->event_context, NULL)) {
-                job_error(j, d.error_pos, d.error);
-                return;
+        const ctf_type *scopes[3] = {sc->event_context, ec->context, ec->fields};
+        const int16_t *marks[3] = {mc, NULL, mf};
+        for (int k = 0; k < 3; k++) {
+            const ctf_type *t = scopes[k];
+            if (!t) continue;
+            if (!marks[k] && t->fixed_bits >= 0 && !t->has_saves) {
+                /* skip by size */
+                uint64_t pos = (c.pos + t->align - 1) & ~(uint64_t)(t->align - 1);
+                if (pos + (uint64_t)t->fixed_bits > c.end) {
+                    job_error(j, pos, "event payload extends beyond the packet content");
+                    return;
+                }
+                c.pos = pos + (uint64_t)t->fixed_bits;
+                continue;
             }
-        }
-        if (ec->context) {
-            d.marks = NULL;
-            if (ctf_decode(&d, &c, ec->context, NULL)) {
-                job_error(j, d.error_pos, d.error);
-                return;
-            }
-        }
-        if (ec->fields) {
-            d.marks = out ? rq->marks_fields[ec->index] : NULL;
-            if (ctf_decode(&d, &c, ec->fields, NULL)) {
+            d.marks = marks[k];
+            if (ctf_decode(&d, &c, t, NULL)) {
                 job_error(j, d.error_pos, d.error);
                 return;
             }
@@ -347,6 +401,7 @@ static void decode_job(job *j)
             j->caprec = nc;
         }
         ev_rec *r = &j->recs[j->nrec++];
+        r->ts_raw = ts_trace_cycles_to_ns(tr, clock);
         r->clock = clock;
         r->start_bit = start;
         r->cls = ec->index;
@@ -458,7 +513,7 @@ static bool stream_settle(ts_iter *it, it_stream *is)
         wait_job(it, j);
         if (is->cur < j->nrec) {
             const ev_rec *r = &j->recs[is->cur];
-            is->ts_raw = ts_trace_cycles_to_ns(is->tr, r->clock);
+            is->ts_raw = r->ts_raw;
             is->ts = map_ts(is->tr, is->ts_raw);
             if (it->window) {
                 if (is->ts > it->wend) {
@@ -480,44 +535,39 @@ static bool stream_settle(ts_iter *it, it_stream *is)
     }
 }
 
-static bool heap_less(const ts_iter *it, size_t a, size_t b)
+/* Heap entries carry their keys, so comparisons touch one cache line. */
+static inline bool hent_less(const heap_ent *x, const heap_ent *y)
 {
-    const it_stream *x = &it->streams[a], *y = &it->streams[b];
-    if (x->ts != y->ts) return x->ts < y->ts;
-    if (x->trace_idx != y->trace_idx) return x->trace_idx < y->trace_idx;
-    return x->stream_idx < y->stream_idx;
+    return x->ts != y->ts ? x->ts < y->ts : x->tie < y->tie;
+}
+
+static void heap_sift_down(ts_iter *it, size_t i)
+{
+    heap_ent *h = it->heap;
+    size_t n = it->nheap;
+    heap_ent e = h[i];
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= n) break;
+        size_t m = (l + 1 < n && hent_less(&h[l + 1], &h[l])) ? l + 1 : l;
+        if (!hent_less(&h[m], &e)) break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = e;
 }
 
 static void heap_push(ts_iter *it, size_t s)
 {
+    heap_ent e = {it->streams[s].ts, ((uint64_t)it->streams[s].trace_idx << 32) | it->streams[s].stream_idx, s};
     size_t i = it->nheap++;
-    it->heap[i] = s;
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        if (!heap_less(it, it->heap[i], it->heap[p])) break;
-        size_t tmp = it->heap[i];
+        if (!hent_less(&e, &it->heap[p])) break;
         it->heap[i] = it->heap[p];
-        it->heap[p] = tmp;
         i = p;
     }
-}
-
-static size_t heap_pop(ts_iter *it)
-{
-    size_t top = it->heap[0];
-    it->heap[0] = it->heap[--it->nheap];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < it->nheap && heap_less(it, it->heap[l], it->heap[m])) m = l;
-        if (r < it->nheap && heap_less(it, it->heap[r], it->heap[m])) m = r;
-        if (m == i) break;
-        size_t tmp = it->heap[i];
-        it->heap[i] = it->heap[m];
-        it->heap[m] = tmp;
-        i = m;
-    }
-    return top;
+    it->heap[i] = e;
 }
 
 /* ---- public API ------------------------------------------------------------ */
@@ -534,7 +584,6 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
     ts_iter *it = calloc(1, sizeof *it);
     if (!it) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     it->set = set;
-    it->last = SIZE_MAX;
     pthread_mutex_init(&it->mu, NULL);
     pthread_cond_init(&it->cv_work, NULL);
     pthread_cond_init(&it->cv_done, NULL);
@@ -628,14 +677,20 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
         it->started = true;
         for (size_t s = 0; s < it->nstreams; s++)
             if (stream_settle(it, &it->streams[s])) heap_push(it, s);
-    } else if (it->last != SIZE_MAX) {
-        it_stream *is = &it->streams[it->last];
+    } else if (it->have_last) {
+        /* advance the stream at the root and restore the heap in place */
+        it_stream *is = &it->streams[it->heap[0].s];
         is->cur++;
-        if (stream_settle(it, is)) heap_push(it, it->last);
-        it->last = SIZE_MAX;
+        if (stream_settle(it, is)) {
+            it->heap[0].ts = is->ts;
+        } else {
+            it->heap[0] = it->heap[--it->nheap];
+        }
+        if (it->nheap > 1) heap_sift_down(it, 0);
+        it->have_last = false;
     }
     if (it->nheap == 0) return TS_OK;
-    size_t s = heap_pop(it);
+    size_t s = it->heap[0].s;
     it_stream *is = &it->streams[s];
     const job *j = &is->ring[is->head];
     const ev_rec *r = &j->recs[is->cur];
@@ -656,7 +711,7 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
     it->priv.j = j;
     it->priv.r = r;
     e->priv = &it->priv;
-    it->last = s;
+    it->have_last = true;
     *ev = e;
     return TS_OK;
 }

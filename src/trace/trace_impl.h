@@ -34,6 +34,27 @@ typedef struct ts_stream {
     bool has_seq;
 } ts_stream;
 
+/* Fast decoding plan of an LTTng-style event header: an id of id_bits
+ * (value ext_id = "extended"), then for a compact id a timestamp of cts_bits,
+ * for the extended one an id of eid_bits and a timestamp of ets_bits; every
+ * field with its alignment; one byte order. */
+typedef struct hdr_plan {
+    bool fast;
+    bool be;
+    uint32_t id_bits, id_align;
+    uint64_t ext_id;
+    uint32_t cts_bits, cts_align;
+    uint32_t eid_bits, eid_align;
+    uint32_t ets_bits, ets_align;
+} hdr_plan;
+
+/* Per stream class: header plan and id -> class table. */
+typedef struct sc_plan {
+    hdr_plan hdr;
+    const ctf_event_class **by_id; /* dense table, or NULL (then binary search) */
+    uint64_t nby_id;
+} sc_plan;
+
 struct ts_trace {
     char *name;
     char *path;
@@ -48,6 +69,7 @@ struct ts_trace {
     void *map_ctx;
     uint32_t *nodes_fields;  /* node count of each event class's payload tree */
     uint32_t *nodes_context; /* node count of each stream's event context tree */
+    sc_plan *plans;          /* per stream class (index in meta->streams) */
 };
 
 struct ts_traceset {

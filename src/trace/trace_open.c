@@ -76,6 +76,46 @@ static void set_event_id_roles(ctf_type *t)
     }
 }
 
+/* Recognise the LTTng compact/large event header shapes for the fast path. */
+static void make_hdr_plan(const ctf_type *h, hdr_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    if (!h || h->kind != CTF_STRUCT || h->nfields != 2) return;
+    const ctf_type *id = h->fields[0].type, *v = h->fields[1].type;
+    if (id->kind != CTF_ENUM || id->is_signed || id->role != ROLE_EVENT_ID || id->map_clock >= 0)
+        return;
+    if (v->kind != CTF_VARIANT || v->nfields != 2 || v->tag_enum != id) return;
+    if (id->nentries != 2) return;
+    /* entry 0: compact = 0 ... ext-1, entry 1: extended = ext */
+    const ctf_enum_entry *e0 = &id->entries[0], *e1 = &id->entries[1];
+    if (e0->lo != 0 || e1->lo != e1->hi || e0->hi + 1 != e1->lo) return;
+    if (v->tag_map[0] < 0 || v->tag_map[1] < 0 || v->tag_map[0] == v->tag_map[1]) return;
+    const ctf_type *c = v->fields[v->tag_map[0]].type, *x = v->fields[v->tag_map[1]].type;
+    if (c->kind != CTF_STRUCT || c->nfields != 1 || x->kind != CTF_STRUCT || x->nfields != 2) return;
+    const ctf_type *cts = c->fields[0].type, *eid = x->fields[0].type, *ets = x->fields[1].type;
+    if (cts->kind != CTF_INT || cts->map_clock < 0 || ets->kind != CTF_INT || ets->map_clock < 0)
+        return;
+    if (eid->kind != CTF_INT || eid->role != ROLE_EVENT_ID || eid->is_signed) return;
+    if (cts->map_clock != ets->map_clock) return;
+    uint8_t bo = id->byte_order;
+    if (cts->byte_order != bo || eid->byte_order != bo || ets->byte_order != bo) return;
+    /* struct alignments must not exceed their first member's (no extra padding) */
+    if (c->align > cts->align || x->align > (eid->align > ets->align ? eid->align : ets->align))
+        return;
+    p->be = bo == CTF_BE;
+    p->id_bits = id->size;
+    p->id_align = id->align;
+    p->ext_id = e1->lo;
+    p->cts_bits = cts->size;
+    p->cts_align = c->align > cts->align ? c->align : cts->align;
+    p->eid_bits = eid->size;
+    p->eid_align = x->align > eid->align ? x->align : eid->align;
+    p->ets_bits = ets->size;
+    p->ets_align = ets->align;
+    p->fast = !cts->is_signed && !ets->is_signed && cts->save_slot < 0 && ets->save_slot < 0 &&
+              eid->save_slot < 0;
+}
+
 static int find_event_clock(const ctf_type *t)
 {
     if (!t) return -1;
@@ -165,7 +205,7 @@ static ts_status scan_file(ts_trace *t, ts_traceset *set, file_scan *fs, ts_erro
     fs->size = (uint64_t)st.st_size;
     int64_t *saved = calloc(t->meta->nsaves + 1, sizeof *saved);
     size_t cap = 4096;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = malloc(cap + 8); /* the decoder reads up to 8 bytes ahead */
     if (!saved || !buf) {
         free(saved);
         free(buf);
@@ -183,6 +223,7 @@ static ts_status scan_file(ts_trace *t, ts_traceset *set, file_scan *fs, ts_erro
                                  (unsigned long long)off, strerror(errno));
             break;
         }
+        memset(buf + r, 0, 8);
         ctf_decoder d;
         const ctf_stream_class *sc = NULL;
         uint64_t first_bit = 0;
@@ -190,7 +231,7 @@ static ts_status scan_file(ts_trace *t, ts_traceset *set, file_scan *fs, ts_erro
         if (rc && (size_t)r == cap && cap < (1u << 20)) {
             /* a header/context larger than what we read: read more */
             cap *= 4;
-            uint8_t *nb = realloc(buf, cap);
+            uint8_t *nb = realloc(buf, cap + 8);
             if (!nb) break;
             buf = nb;
             continue;
@@ -326,6 +367,28 @@ ts_status ts_trace_open(const char *dir, ts_traceset *set, ts_trace **out, ts_er
     if (clk < 0 && m->nclocks > 0) clk = 0;
     t->clock = clk >= 0 ? &m->clocks[clk] : NULL;
     t->host_id = strdup(t->clock && t->clock->uuid[0] ? t->clock->uuid : "");
+    t->plans = calloc(m->nstreams + 1, sizeof *t->plans);
+    if (!t->plans) {
+        ts_trace_free(t);
+        return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t s = 0; s < m->nstreams; s++) {
+        const ctf_stream_class *sc = &m->streams[s];
+        sc_plan *pl = &t->plans[s];
+        make_hdr_plan(sc->event_header, &pl->hdr);
+        uint64_t maxid = 0;
+        for (size_t e = 0; e < sc->nby_id; e++)
+            if (sc->by_id[e]->id > maxid) maxid = sc->by_id[e]->id;
+        if (sc->nby_id && maxid < (1u << 20)) {
+            pl->by_id = calloc(maxid + 1, sizeof *pl->by_id);
+            if (!pl->by_id) {
+                ts_trace_free(t);
+                return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+            }
+            pl->nby_id = maxid + 1;
+            for (size_t e = 0; e < sc->nby_id; e++) pl->by_id[sc->by_id[e]->id] = sc->by_id[e];
+        }
+    }
     t->nodes_fields = calloc(m->nevents + 1, sizeof *t->nodes_fields);
     t->nodes_context = calloc(m->nstreams + 1, sizeof *t->nodes_context);
     if (!t->path || !t->hostname || !t->host_id || !t->nodes_fields || !t->nodes_context) {
@@ -475,6 +538,9 @@ void ts_trace_free(ts_trace *t)
         free(t->streams[k].packets);
     }
     free(t->streams);
+    if (t->plans)
+        for (size_t s = 0; s < t->meta->nstreams; s++) free(t->plans[s].by_id);
+    free(t->plans);
     ctf_meta_free(t->meta);
     free(t->nodes_fields);
     free(t->nodes_context);
