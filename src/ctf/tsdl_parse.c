@@ -728,15 +728,24 @@ out:
 /* A type name made of one or more identifiers ("uint32_t", "unsigned long"):
  * the longest sequence of identifiers that names an alias.  On return the
  * current token is the first identifier not consumed. */
+/* Move back to a token already seen (its start offset and line) and lex it
+ * again, so that no pointer into the lexer's string buffer goes stale. */
+static void rewind_to(parser *p, size_t offset, int line)
+{
+    p->lx.pos = offset;
+    p->lx.line = line;
+    advance(p);
+}
+
 static ctf_type *parse_named_type(parser *p)
 {
-    tsdl_lexer save_lx = p->lx;
-    tsdl_token save_cur = p->cur;
+    size_t save_off = (size_t)(p->cur.start - p->lx.src);
+    int save_line = p->cur.line;
     char name[256];
     size_t n = 0;
     ctf_type *best = NULL;
-    tsdl_lexer best_lx = p->lx;
-    tsdl_token best_cur = p->cur;
+    size_t best_off = save_off;
+    int best_line = save_line;
     for (int words = 0; words < 6 && is(p, TK_IDENT); words++) {
         if (n + p->cur.len + 2 >= sizeof name) break;
         if (n) name[n++] = ' ';
@@ -747,20 +756,19 @@ static ctf_type *parse_named_type(parser *p)
         ctf_type *a = find_alias(p, name);
         if (a) {
             best = a;
-            best_lx = p->lx;
-            best_cur = p->cur;
+            best_off = (size_t)(p->cur.start - p->lx.src);
+            best_line = p->cur.line;
         }
     }
+    if (p->failed) return NULL;
     if (!best) {
-        p->lx = save_lx;
-        p->cur = save_cur;
+        rewind_to(p, save_off, save_line);
         char d[64];
         describe(&p->cur, d, sizeof d);
         perr(p, "unknown type %s", d);
         return NULL;
     }
-    p->lx = best_lx;
-    p->cur = best_cur;
+    rewind_to(p, best_off, best_line);
     ctf_type *t = ctf_type_clone(best);
     if (!t) perr(p, "out of memory");
     return t;
