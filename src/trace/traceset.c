@@ -157,44 +157,46 @@ static ts_status name_traces(ts_traceset *set, char **explicit_names, ts_error *
         t->name = strdup(n);
         if (!t->name) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    /* uniqueness: hostname/domain, then a numeric suffix */
-    for (size_t i = 0; i < set->ntraces; i++) {
-        int dup = 0;
-        for (size_t k = 0; k < set->ntraces; k++)
-            if (k != i && !strcmp(set->traces[k]->name, set->traces[i]->name)) dup = 1;
-        if (!dup || explicit_names[i]) continue;
-        const ctf_env_entry *dom = ctf_meta_env(set->traces[i]->meta, "domain");
-        if (dom && dom->str && dom->str[0]) {
-            char nb[600];
-            snprintf(nb, sizeof nb, "%s/%s", set->traces[i]->name, dom->str);
-            int clash = 0;
-            for (size_t k = 0; k < set->ntraces; k++)
-                if (k != i && !strcmp(set->traces[k]->name, nb)) clash = 1;
-            /* only if the other duplicates get distinct domains too */
-            int same_dom = 0;
-            for (size_t k = 0; k < set->ntraces; k++) {
-                if (k == i || strcmp(set->traces[k]->name, set->traces[i]->name)) continue;
-                const ctf_env_entry *d2 = ctf_meta_env(set->traces[k]->meta, "domain");
-                if (d2 && d2->str && !strcmp(d2->str, dom->str)) same_dom = 1;
-            }
-            if (!clash && !same_dom) {
-                char *nn = strdup(nb);
-                if (!nn) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
-                /* rename every duplicate the same way, later ones in their turn */
-                free(set->traces[i]->name);
-                set->traces[i]->name = nn;
-                continue;
-            }
+    /* uniqueness: a group of same-named traces whose domains differ (kernel
+     * and ust of one host) becomes name/domain; what still clashes gets a
+     * numeric suffix */
+    size_t n = set->ntraces;
+    bool *rename = calloc(n + 1, sizeof *rename);
+    if (!rename) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (explicit_names[i]) continue;
+        const ctf_env_entry *di = ctf_meta_env(set->traces[i]->meta, "domain");
+        bool dup = false, distinct = di && di->str && di->str[0];
+        for (size_t k = 0; k < n; k++) {
+            if (k == i || strcmp(set->traces[k]->name, set->traces[i]->name)) continue;
+            dup = true;
+            const ctf_env_entry *dk = ctf_meta_env(set->traces[k]->meta, "domain");
+            if (!dk || !dk->str || (distinct && !strcmp(dk->str, di->str))) distinct = false;
         }
+        rename[i] = dup && distinct;
     }
+    for (size_t i = 0; i < n; i++) {
+        if (!rename[i]) continue;
+        const ctf_env_entry *di = ctf_meta_env(set->traces[i]->meta, "domain");
+        size_t l = strlen(set->traces[i]->name) + strlen(di->str) + 2;
+        char *nn = malloc(l);
+        if (!nn) {
+            free(rename);
+            return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+        }
+        snprintf(nn, l, "%s/%s", set->traces[i]->name, di->str);
+        free(set->traces[i]->name);
+        set->traces[i]->name = nn;
+    }
+    free(rename);
     for (size_t i = 0; i < set->ntraces; i++) {
-        int n = 1;
+        int sfx = 1;
         for (size_t k = 0; k < i; k++)
-            if (!strcmp(set->traces[k]->name, set->traces[i]->name)) n++;
-        if (n > 1) {
+            if (!strcmp(set->traces[k]->name, set->traces[i]->name)) sfx++;
+        if (sfx > 1) {
             char nb[600];
-            for (;; n++) {
-                snprintf(nb, sizeof nb, "%s-%d", set->traces[i]->name, n);
+            for (;; sfx++) {
+                snprintf(nb, sizeof nb, "%s-%d", set->traces[i]->name, sfx);
                 int clash = 0;
                 for (size_t k = 0; k < set->ntraces; k++)
                     if (!strcmp(set->traces[k]->name, nb)) clash = 1;
