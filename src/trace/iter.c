@@ -63,6 +63,7 @@ struct it_stream {
     size_t head;
     size_t next_pkt;
     size_t cur;
+    bool ready; /* the job at head is decoded (checked once per packet) */
     bool done;
     int64_t ts;     /* mapped time of the current record */
     int64_t ts_raw; /* raw time of the current record */
@@ -506,11 +507,14 @@ static bool stream_settle(ts_iter *it, it_stream *is)
     for (;;) {
         if (is->done) return false;
         job *j = &is->ring[is->head];
-        if (j->state == JOB_IDLE) {
-            is->done = true;
-            return false;
+        if (!is->ready) {
+            if (j->state == JOB_IDLE) { /* only the consumer sets IDLE */
+                is->done = true;
+                return false;
+            }
+            wait_job(it, j);
+            is->ready = true;
         }
-        wait_job(it, j);
         if (is->cur < j->nrec) {
             const ev_rec *r = &j->recs[is->cur];
             is->ts_raw = r->ts_raw;
@@ -530,6 +534,7 @@ static bool stream_settle(ts_iter *it, it_stream *is)
         /* job exhausted: report its error, recycle it for a later packet */
         if (j->has_err) ts_traceset_add_diag(it->set, true, "%s", j->err);
         is->cur = 0;
+        is->ready = false;
         schedule(it, is, j);
         is->head = (is->head + 1) % it->K;
     }
