@@ -69,11 +69,10 @@ struct it_stream {
     int64_t ts_raw; /* raw time of the current record */
 };
 
-typedef struct heap_ent {
-    int64_t ts;
-    uint64_t tie; /* trace << 32 | stream */
-    size_t s;
-} heap_ent;
+typedef struct merge_key {
+    int64_t ts;   /* INT64_MAX once the stream is exhausted */
+    uint64_t tie; /* trace << 32 | stream; UINT64_MAX for an exhausted or absent leaf */
+} merge_key;
 
 typedef struct ev_priv {
     const it_stream *is;
@@ -87,8 +86,11 @@ struct ts_iter {
     size_t nstreams;
     trace_rq *rqs;
     size_t K;
-    heap_ent *heap;
-    size_t nheap;
+    /* merge: a tournament tree of losers over the streams (leaves padded to a
+     * power of two); tree[0] is the overall winner */
+    merge_key *keys;
+    size_t *tree;
+    size_t nleaves;
     pthread_t *threads;
     unsigned nthreads;
     pthread_mutex_t mu;
@@ -540,39 +542,58 @@ static bool stream_settle(ts_iter *it, it_stream *is)
     }
 }
 
-/* Heap entries carry their keys, so comparisons touch one cache line. */
-static inline bool hent_less(const heap_ent *x, const heap_ent *y)
+static inline bool key_less(const ts_iter *it, size_t a, size_t b)
 {
+    const merge_key *x = &it->keys[a], *y = &it->keys[b];
     return x->ts != y->ts ? x->ts < y->ts : x->tie < y->tie;
 }
 
-static void heap_sift_down(ts_iter *it, size_t i)
+static void set_key(ts_iter *it, size_t s, bool alive)
 {
-    heap_ent *h = it->heap;
-    size_t n = it->nheap;
-    heap_ent e = h[i];
-    for (;;) {
-        size_t l = 2 * i + 1;
-        if (l >= n) break;
-        size_t m = (l + 1 < n && hent_less(&h[l + 1], &h[l])) ? l + 1 : l;
-        if (!hent_less(&h[m], &e)) break;
-        h[i] = h[m];
-        i = m;
+    if (alive) {
+        it->keys[s].ts = it->streams[s].ts;
+        it->keys[s].tie = ((uint64_t)it->streams[s].trace_idx << 32) | it->streams[s].stream_idx;
+    } else {
+        it->keys[s].ts = INT64_MAX;
+        it->keys[s].tie = UINT64_MAX;
     }
-    h[i] = e;
 }
 
-static void heap_push(ts_iter *it, size_t s)
+static void tree_build(ts_iter *it)
 {
-    heap_ent e = {it->streams[s].ts, ((uint64_t)it->streams[s].trace_idx << 32) | it->streams[s].stream_idx, s};
-    size_t i = it->nheap++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!hent_less(&e, &it->heap[p])) break;
-        it->heap[i] = it->heap[p];
-        i = p;
+    size_t L = it->nleaves;
+    size_t *win = malloc(2 * L * sizeof *win);
+    if (!win) { /* fall back to replaying every leaf */
+        for (size_t i = 0; i < L; i++) it->tree[i] = i;
+        return;
     }
-    it->heap[i] = e;
+    for (size_t j = 0; j < L; j++) win[L + j] = j;
+    for (size_t i = L; i-- > 1;) {
+        size_t a = win[2 * i], b = win[2 * i + 1];
+        if (key_less(it, b, a)) {
+            size_t t = a;
+            a = b;
+            b = t;
+        }
+        win[i] = a;
+        it->tree[i] = b;
+    }
+    it->tree[0] = L > 1 ? win[1] : 0;
+    free(win);
+}
+
+/* The winner's key changed: replay its path to the root. */
+static void tree_replay(ts_iter *it, size_t s)
+{
+    size_t cur = s;
+    for (size_t i = (it->nleaves + s) / 2; i >= 1; i /= 2) {
+        if (key_less(it, it->tree[i], cur)) {
+            size_t t = it->tree[i];
+            it->tree[i] = cur;
+            cur = t;
+        }
+    }
+    it->tree[0] = cur;
 }
 
 /* ---- public API ------------------------------------------------------------ */
@@ -605,8 +626,11 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
                     maxpkt = set->traces[t]->streams[s].packets[p].size;
     }
     it->streams = calloc(ns + 1, sizeof *it->streams);
-    it->heap = calloc(ns + 1, sizeof *it->heap);
-    if (!it->rqs || !it->streams || !it->heap) {
+    it->nleaves = 1;
+    while (it->nleaves < ns) it->nleaves *= 2;
+    it->keys = calloc(it->nleaves, sizeof *it->keys);
+    it->tree = calloc(it->nleaves, sizeof *it->tree);
+    if (!it->rqs || !it->streams || !it->keys || !it->tree) {
         ts_iter_free(it);
         return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     }
@@ -680,22 +704,20 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
     *ev = NULL;
     if (!it->started) {
         it->started = true;
-        for (size_t s = 0; s < it->nstreams; s++)
-            if (stream_settle(it, &it->streams[s])) heap_push(it, s);
+        for (size_t s = 0; s < it->nleaves; s++)
+            set_key(it, s, s < it->nstreams && stream_settle(it, &it->streams[s]));
+        tree_build(it);
     } else if (it->have_last) {
-        /* advance the stream at the root and restore the heap in place */
-        it_stream *is = &it->streams[it->heap[0].s];
+        /* advance the winning stream and replay its path */
+        size_t w = it->tree[0];
+        it_stream *is = &it->streams[w];
         is->cur++;
-        if (stream_settle(it, is)) {
-            it->heap[0].ts = is->ts;
-        } else {
-            it->heap[0] = it->heap[--it->nheap];
-        }
-        if (it->nheap > 1) heap_sift_down(it, 0);
+        set_key(it, w, stream_settle(it, is));
+        tree_replay(it, w);
         it->have_last = false;
     }
-    if (it->nheap == 0) return TS_OK;
-    size_t s = it->heap[0].s;
+    if (it->keys[it->tree[0]].tie == UINT64_MAX) return TS_OK; /* all exhausted */
+    size_t s = it->tree[0];
     it_stream *is = &it->streams[s];
     const job *j = &is->ring[is->head];
     const ev_rec *r = &j->recs[is->cur];
@@ -747,7 +769,8 @@ void ts_iter_free(ts_iter *it)
     if (it->rqs)
         for (size_t t = 0; t < it->set->ntraces; t++) free_request(&it->rqs[t], it->set->traces[t]->meta->nevents);
     free(it->rqs);
-    free(it->heap);
+    free(it->keys);
+    free(it->tree);
     pthread_mutex_destroy(&it->mu);
     pthread_cond_destroy(&it->cv_work);
     pthread_cond_destroy(&it->cv_done);
