@@ -22,12 +22,14 @@
 
 enum { JOB_IDLE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
+/* One decoded event, 24 bytes: a packet holds at most 2^32 bits (checked
+ * when it is read). */
 typedef struct ev_rec {
-    int64_t ts_raw; /* ns from origin */
-    uint64_t clock;
-    uint64_t start_bit; /* event header start in the packet buffer */
+    uint64_t clock;     /* clock value (cycles) */
+    uint32_t start_bit; /* event header start in the packet buffer */
     uint32_t cls;       /* event class index */
     int32_t slots;      /* offset in job->slots, or -1 */
+    int32_t key;        /* request key (-1: wanted without key) */
 } ev_rec;
 
 typedef struct it_stream it_stream;
@@ -44,12 +46,15 @@ typedef struct job {
     ts_value *slots;
     size_t nslots, capslots;
     int64_t *saved;
+    uint32_t cpu; /* the packet's cpu_id */
     bool has_err;
     char err[600];
 } job;
 
 typedef struct trace_rq {
     int32_t *cls_key;       /* per class: -2 not wanted, -1 wanted without key, >= 0 key */
+    int64_t *skip_bits;     /* per class: payload size when it can be skipped by size (no
+                               contexts, fixed size, nothing requested in it), else -1 */
     int16_t **marks_fields; /* per class, or NULL */
     int16_t **marks_ctx;    /* per class (over its stream's event context), or NULL */
 } trace_rq;
@@ -67,12 +72,15 @@ struct it_stream {
     bool done;
     int64_t ts;     /* mapped time of the current record */
     int64_t ts_raw; /* raw time of the current record */
+    bool ns_slow;    /* the clock does not count nanoseconds */
+    int64_t ns_base; /* otherwise ns = ns_base + cycles */
 };
 
-typedef struct merge_key {
-    int64_t ts;   /* INT64_MAX once the stream is exhausted */
-    uint64_t tie; /* trace << 32 | stream; UINT64_MAX for an exhausted or absent leaf */
-} merge_key;
+/* Merge order: (time, trace, stream) packed in one unsigned 128-bit key:
+ * the time biased by 2^63 in the high half, trace << 32 | stream in the low
+ * half; an exhausted or absent leaf holds the maximum. */
+typedef unsigned __int128 merge_key;
+#define KEY_DONE (~(merge_key)0)
 
 typedef struct ev_priv {
     const it_stream *is;
@@ -153,7 +161,8 @@ static ts_status compile_request(ts_trace *t, const ts_request *rq, trace_rq *ou
     out->cls_key = malloc((ne + 1) * sizeof *out->cls_key);
     out->marks_fields = calloc(ne + 1, sizeof *out->marks_fields);
     out->marks_ctx = calloc(ne + 1, sizeof *out->marks_ctx);
-    if (!out->cls_key || !out->marks_fields || !out->marks_ctx)
+    out->skip_bits = malloc((ne + 1) * sizeof *out->skip_bits);
+    if (!out->cls_key || !out->marks_fields || !out->marks_ctx || !out->skip_bits)
         return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     for (size_t e = 0; e < ne; e++) {
         const ctf_event_class *ec = &m->events[e];
@@ -185,6 +194,14 @@ static ts_status compile_request(ts_trace *t, const ts_request *rq, trace_rq *ou
             }
         }
     }
+    for (size_t e = 0; e < ne; e++) {
+        const ctf_event_class *ec = &m->events[e];
+        const ctf_stream_class *sc = ctf_meta_stream(m, ec->stream_id);
+        const ctf_type *f = ec->fields;
+        bool skippable = sc && !sc->event_context && !ec->context && !out->marks_fields[e] &&
+                         (!f || (f->fixed_bits >= 0 && !f->has_saves));
+        out->skip_bits[e] = skippable ? (f ? f->fixed_bits : 0) : -1;
+    }
     return TS_OK;
 }
 
@@ -197,6 +214,7 @@ static void free_request(trace_rq *r, size_t ne)
     free(r->marks_fields);
     free(r->marks_ctx);
     free(r->cls_key);
+    free(r->skip_bits);
 }
 
 /* ---- packet decoding (any thread) ------------------------------------------ */
@@ -214,6 +232,10 @@ static void job_error(job *j, uint64_t bitpos, const char *what)
 static int read_packet(job *j)
 {
     const ts_packet *pk = &j->is->st->packets[j->pkt];
+    if (pk->size >= (1ull << 29)) {
+        job_error(j, 0, "packet larger than 512 MiB: not supported");
+        return -1;
+    }
     if (pk->size + 8 > j->cap) {
         size_t nc = (size_t)pk->size + 8;
         uint8_t *nb = realloc(j->buf, nc);
@@ -262,6 +284,19 @@ static ts_value *new_slots(job *j, int32_t *off)
     return v;
 }
 
+static int grow_recs(job *j, uint64_t at)
+{
+    size_t nc = j->caprec ? j->caprec * 2 : 4096;
+    ev_rec *nr = realloc(j->recs, nc * sizeof *nr);
+    if (!nr) {
+        job_error(j, at, "out of memory");
+        return -1;
+    }
+    j->recs = nr;
+    j->caprec = nc;
+    return 0;
+}
+
 static void decode_job(job *j)
 {
     it_stream *is = j->is;
@@ -272,6 +307,7 @@ static void decode_job(job *j)
     j->nrec = 0;
     j->nslots = 0;
     j->has_err = false;
+    j->cpu = pk->cpu;
     if (read_packet(j)) return;
     ctf_decoder d;
     const ctf_stream_class *psc;
@@ -352,6 +388,32 @@ static void decode_job(job *j)
             return;
         }
         int32_t key = rq->cls_key[ec->index];
+        int64_t skip = rq->skip_bits[ec->index];
+        if (skip >= 0) {
+            /* no context, fixed-size payload, nothing requested in it */
+            const ctf_type *f = ec->fields;
+            if (f) {
+                uint64_t pos = (c.pos + f->align - 1) & ~(uint64_t)(f->align - 1);
+                if (pos + (uint64_t)skip > c.end) {
+                    job_error(j, pos, "event payload extends beyond the packet content");
+                    return;
+                }
+                c.pos = pos + (uint64_t)skip;
+            }
+            if (c.pos == start) {
+                job_error(j, start, "event of size zero");
+                return;
+            }
+            if (key == -2) continue;
+            if (j->nrec == j->caprec && grow_recs(j, start)) return;
+            ev_rec *r = &j->recs[j->nrec++];
+            r->key = key;
+            r->clock = clock;
+            r->start_bit = (uint32_t)start;
+            r->cls = ec->index;
+            r->slots = -1;
+            continue;
+        }
         ts_value *out = NULL;
         int32_t soff = -1;
         const int16_t *mf = NULL, *mc = NULL;
@@ -393,20 +455,11 @@ static void decode_job(job *j)
             return;
         }
         if (key == -2) continue;
-        if (j->nrec == j->caprec) {
-            size_t nc = j->caprec ? j->caprec * 2 : 1024;
-            ev_rec *nr = realloc(j->recs, nc * sizeof *nr);
-            if (!nr) {
-                job_error(j, start, "out of memory");
-                return;
-            }
-            j->recs = nr;
-            j->caprec = nc;
-        }
+        if (j->nrec == j->caprec && grow_recs(j, start)) return;
         ev_rec *r = &j->recs[j->nrec++];
-        r->ts_raw = ts_trace_cycles_to_ns(tr, clock);
+        r->key = key;
         r->clock = clock;
-        r->start_bit = start;
+        r->start_bit = (uint32_t)start;
         r->cls = ec->index;
         r->slots = soff;
     }
@@ -519,7 +572,8 @@ static bool stream_settle(ts_iter *it, it_stream *is)
         }
         if (is->cur < j->nrec) {
             const ev_rec *r = &j->recs[is->cur];
-            is->ts_raw = r->ts_raw;
+            is->ts_raw = is->ns_slow ? ts_trace_cycles_to_ns(is->tr, r->clock)
+                                     : is->ns_base + (int64_t)r->clock;
             is->ts = map_ts(is->tr, is->ts_raw);
             if (it->window) {
                 if (is->ts > it->wend) {
@@ -544,19 +598,15 @@ static bool stream_settle(ts_iter *it, it_stream *is)
 
 static inline bool key_less(const ts_iter *it, size_t a, size_t b)
 {
-    const merge_key *x = &it->keys[a], *y = &it->keys[b];
-    return x->ts != y->ts ? x->ts < y->ts : x->tie < y->tie;
+    return it->keys[a] < it->keys[b];
 }
 
-static void set_key(ts_iter *it, size_t s, bool alive)
+static inline void set_key(ts_iter *it, size_t s, bool alive)
 {
-    if (alive) {
-        it->keys[s].ts = it->streams[s].ts;
-        it->keys[s].tie = ((uint64_t)it->streams[s].trace_idx << 32) | it->streams[s].stream_idx;
-    } else {
-        it->keys[s].ts = INT64_MAX;
-        it->keys[s].tie = UINT64_MAX;
-    }
+    const it_stream *is = &it->streams[s];
+    it->keys[s] = alive ? ((merge_key)((uint64_t)is->ts ^ (1ULL << 63)) << 64) |
+                              ((uint64_t)is->trace_idx << 32 | is->stream_idx)
+                        : KEY_DONE;
 }
 
 static void tree_build(ts_iter *it)
@@ -639,10 +689,10 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
         ts_iter_free(it);
         return st;
     }
-    /* read-ahead depth: a memory budget of 256 MiB of packets */
-    uint64_t budget = 256ull << 20;
+    /* read-ahead depth: 2 to 4 packets per stream within 64 MiB of packets */
+    uint64_t budget = 64ull << 20;
     uint64_t k = ns ? budget / (ns * maxpkt) : 2;
-    it->K = k < 2 ? 2 : k > 8 ? 8 : (size_t)k;
+    it->K = k < 2 ? 2 : k > 4 ? 4 : (size_t)k;
     if (nthreads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         nthreads = n > 0 ? (unsigned)n : 1;
@@ -658,6 +708,8 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
             is->rq = &it->rqs[t];
             is->trace_idx = (uint32_t)t;
             is->stream_idx = (uint32_t)s;
+            is->ns_slow = tr->clock && tr->clock->freq != 1000000000ULL;
+            is->ns_base = is->ns_slow ? 0 : ts_trace_cycles_to_ns(tr, 0);
             is->ring = calloc(it->K, sizeof *is->ring);
             if (!is->ring) {
                 ts_iter_free(it);
@@ -712,11 +764,18 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
         size_t w = it->tree[0];
         it_stream *is = &it->streams[w];
         is->cur++;
-        set_key(it, w, stream_settle(it, is));
+        const job *hj = &is->ring[is->head];
+        if (is->ready && is->cur < hj->nrec && !it->window && !is->tr->map && !is->ns_slow) {
+            /* fast path: the next record of the same packet */
+            is->ts = is->ts_raw = is->ns_base + (int64_t)hj->recs[is->cur].clock;
+            set_key(it, w, true);
+        } else {
+            set_key(it, w, stream_settle(it, is));
+        }
         tree_replay(it, w);
         it->have_last = false;
     }
-    if (it->keys[it->tree[0]].tie == UINT64_MAX) return TS_OK; /* all exhausted */
+    if (it->keys[it->tree[0]] == KEY_DONE) return TS_OK; /* all exhausted */
     size_t s = it->tree[0];
     it_stream *is = &it->streams[s];
     const job *j = &is->ring[is->head];
@@ -728,8 +787,8 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
     e->cycles = r->clock;
     e->trace = is->trace_idx;
     e->stream = is->stream_idx;
-    e->cpu = is->st->packets[j->pkt].cpu;
-    e->key = is->rq->cls_key[r->cls] >= 0 ? is->rq->cls_key[r->cls] : -1;
+    e->cpu = j->cpu;
+    e->key = r->key;
     e->class_index = r->cls;
     e->name = ec->name;
     static const ts_value none[TS_MAX_SLOTS];
