@@ -73,6 +73,7 @@ struct it_stream {
     int64_t ts;     /* mapped time of the current record */
     int64_t ts_raw; /* raw time of the current record */
     bool ns_slow;    /* the clock does not count nanoseconds */
+    bool fast;       /* no window, no time map, ns clock: next record = base + clock */
     int64_t ns_base; /* otherwise ns = ns_base + cycles */
 };
 
@@ -81,6 +82,11 @@ struct it_stream {
  * half; an exhausted or absent leaf holds the maximum. */
 typedef unsigned __int128 merge_key;
 #define KEY_DONE (~(merge_key)0)
+
+typedef struct tree_node {
+    merge_key k;
+    size_t s; /* stream (leaf) index */
+} tree_node;
 
 typedef struct ev_priv {
     const it_stream *is;
@@ -96,8 +102,7 @@ struct ts_iter {
     size_t K;
     /* merge: a tournament tree of losers over the streams (leaves padded to a
      * power of two); tree[0] is the overall winner */
-    merge_key *keys;
-    size_t *tree;
+    tree_node *tree; /* tree[0]: the winner; tree[1..nleaves-1]: losers */
     size_t nleaves;
     pthread_t *threads;
     unsigned nthreads;
@@ -332,8 +337,54 @@ static void decode_job(job *j)
         if (c.pos >= c.end) break;
         uint64_t start = c.pos;
         uint64_t id = 0;
-        if (hp->fast) {
-            /* LTTng compact/large header */
+        if (hp->shape == HDR_COMPACT_LE8 && c.pos + 32 <= c.end && !(c.pos & 7)) {
+            /* x86 compact header: [id:5 ts:27] or [31, pad:3][id:32][ts:64] */
+            const uint8_t *b = buf + (c.pos >> 3);
+            uint32_t w;
+            memcpy(&w, b, 4);
+            id = w & 31;
+            if (id != 31) {
+                clock = ctf_clock_update(clock, w >> 5, 27);
+                c.pos += 32;
+            } else {
+                if (c.pos + 104 > c.end) {
+                    job_error(j, c.pos, "event header extends beyond the packet content");
+                    return;
+                }
+                uint32_t eid;
+                uint64_t ets;
+                memcpy(&eid, b + 1, 4);
+                memcpy(&ets, b + 5, 8);
+                id = eid;
+                clock = ets;
+                c.pos += 104;
+            }
+        } else if (hp->shape == HDR_LARGE_LE8 && c.pos + 48 <= c.end && !(c.pos & 7)) {
+            /* x86 large header: [id:16][ts:32] or [65535][id:32][ts:64] */
+            const uint8_t *b = buf + (c.pos >> 3);
+            uint16_t id16;
+            memcpy(&id16, b, 2);
+            id = id16;
+            if (id != 65535) {
+                uint32_t t32;
+                memcpy(&t32, b + 2, 4);
+                clock = ctf_clock_update(clock, t32, 32);
+                c.pos += 48;
+            } else {
+                if (c.pos + 112 > c.end) {
+                    job_error(j, c.pos, "event header extends beyond the packet content");
+                    return;
+                }
+                uint32_t eid;
+                uint64_t ets;
+                memcpy(&eid, b + 2, 4);
+                memcpy(&ets, b + 6, 8);
+                id = eid;
+                clock = ets;
+                c.pos += 112;
+            }
+        } else if (hp->fast) {
+            /* LTTng compact/large header, any alignment and byte order */
             uint64_t pos = (c.pos + hp->id_align - 1) & ~(uint64_t)(hp->id_align - 1);
             if (pos + hp->id_bits > c.end) {
                 job_error(j, pos, "event header extends beyond the packet content");
@@ -596,54 +647,50 @@ static bool stream_settle(ts_iter *it, it_stream *is)
     }
 }
 
-static inline bool key_less(const ts_iter *it, size_t a, size_t b)
+static inline merge_key stream_key(const it_stream *is, bool alive)
 {
-    return it->keys[a] < it->keys[b];
+    return alive ? ((merge_key)((uint64_t)is->ts ^ (1ULL << 63)) << 64) |
+                       ((uint64_t)is->trace_idx << 32 | is->stream_idx)
+                 : KEY_DONE;
 }
 
-static inline void set_key(ts_iter *it, size_t s, bool alive)
-{
-    const it_stream *is = &it->streams[s];
-    it->keys[s] = alive ? ((merge_key)((uint64_t)is->ts ^ (1ULL << 63)) << 64) |
-                              ((uint64_t)is->trace_idx << 32 | is->stream_idx)
-                        : KEY_DONE;
-}
-
-static void tree_build(ts_iter *it)
+static void tree_build(ts_iter *it, const merge_key *keys)
 {
     size_t L = it->nleaves;
-    size_t *win = malloc(2 * L * sizeof *win);
-    if (!win) { /* fall back to replaying every leaf */
-        for (size_t i = 0; i < L; i++) it->tree[i] = i;
+    tree_node *win = malloc(2 * L * sizeof *win);
+    if (!win) {
+        /* no memory for the build: replay every leaf into an empty tree */
+        for (size_t i = 0; i < L; i++) it->tree[i].k = KEY_DONE, it->tree[i].s = i;
         return;
     }
-    for (size_t j = 0; j < L; j++) win[L + j] = j;
+    for (size_t j = 0; j < L; j++) win[L + j].k = keys[j], win[L + j].s = j;
     for (size_t i = L; i-- > 1;) {
-        size_t a = win[2 * i], b = win[2 * i + 1];
-        if (key_less(it, b, a)) {
-            size_t t = a;
+        tree_node a = win[2 * i], b = win[2 * i + 1];
+        if (b.k < a.k) {
+            tree_node t = a;
             a = b;
             b = t;
         }
         win[i] = a;
         it->tree[i] = b;
     }
-    it->tree[0] = L > 1 ? win[1] : 0;
+    it->tree[0] = L > 1 ? win[1] : win[L];
     free(win);
 }
 
 /* The winner's key changed: replay its path to the root. */
-static void tree_replay(ts_iter *it, size_t s)
+static inline void tree_replay(ts_iter *it, size_t s, merge_key k)
 {
-    size_t cur = s;
+    tree_node cur = {k, s};
+    tree_node *t = it->tree;
     for (size_t i = (it->nleaves + s) / 2; i >= 1; i /= 2) {
-        if (key_less(it, it->tree[i], cur)) {
-            size_t t = it->tree[i];
-            it->tree[i] = cur;
-            cur = t;
+        if (t[i].k < cur.k) {
+            tree_node x = t[i];
+            t[i] = cur;
+            cur = x;
         }
     }
-    it->tree[0] = cur;
+    t[0] = cur;
 }
 
 /* ---- public API ------------------------------------------------------------ */
@@ -678,9 +725,8 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
     it->streams = calloc(ns + 1, sizeof *it->streams);
     it->nleaves = 1;
     while (it->nleaves < ns) it->nleaves *= 2;
-    it->keys = calloc(it->nleaves, sizeof *it->keys);
     it->tree = calloc(it->nleaves, sizeof *it->tree);
-    if (!it->rqs || !it->streams || !it->keys || !it->tree) {
+    if (!it->rqs || !it->streams || !it->tree) {
         ts_iter_free(it);
         return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     }
@@ -710,6 +756,7 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
             is->stream_idx = (uint32_t)s;
             is->ns_slow = tr->clock && tr->clock->freq != 1000000000ULL;
             is->ns_base = is->ns_slow ? 0 : ts_trace_cycles_to_ns(tr, 0);
+            is->fast = !is->ns_slow && !tr->map;
             is->ring = calloc(it->K, sizeof *is->ring);
             if (!is->ring) {
                 ts_iter_free(it);
@@ -745,6 +792,7 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
 
 void ts_iter_set_window(ts_iter *it, int64_t begin, int64_t end)
 {
+    for (size_t s = 0; s < it->nstreams; s++) it->streams[s].fast = false;
     it->window = true;
     it->wbegin = begin;
     it->wend = end;
@@ -756,27 +804,32 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
     *ev = NULL;
     if (!it->started) {
         it->started = true;
+        merge_key *keys = malloc(it->nleaves * sizeof *keys);
+        if (!keys) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
         for (size_t s = 0; s < it->nleaves; s++)
-            set_key(it, s, s < it->nstreams && stream_settle(it, &it->streams[s]));
-        tree_build(it);
+            keys[s] = s < it->nstreams ? stream_key(&it->streams[s], stream_settle(it, &it->streams[s]))
+                                       : KEY_DONE;
+        tree_build(it, keys);
+        free(keys);
     } else if (it->have_last) {
         /* advance the winning stream and replay its path */
-        size_t w = it->tree[0];
+        size_t w = it->tree[0].s;
         it_stream *is = &it->streams[w];
         is->cur++;
         const job *hj = &is->ring[is->head];
-        if (is->ready && is->cur < hj->nrec && !it->window && !is->tr->map && !is->ns_slow) {
+        bool alive;
+        if (is->fast && is->ready && is->cur < hj->nrec) {
             /* fast path: the next record of the same packet */
             is->ts = is->ts_raw = is->ns_base + (int64_t)hj->recs[is->cur].clock;
-            set_key(it, w, true);
+            alive = true;
         } else {
-            set_key(it, w, stream_settle(it, is));
+            alive = stream_settle(it, is);
         }
-        tree_replay(it, w);
+        tree_replay(it, w, stream_key(is, alive));
         it->have_last = false;
     }
-    if (it->keys[it->tree[0]] == KEY_DONE) return TS_OK; /* all exhausted */
-    size_t s = it->tree[0];
+    if (it->tree[0].k == KEY_DONE) return TS_OK; /* all exhausted */
+    size_t s = it->tree[0].s;
     it_stream *is = &it->streams[s];
     const job *j = &is->ring[is->head];
     const ev_rec *r = &j->recs[is->cur];
@@ -828,7 +881,6 @@ void ts_iter_free(ts_iter *it)
     if (it->rqs)
         for (size_t t = 0; t < it->set->ntraces; t++) free_request(&it->rqs[t], it->set->traces[t]->meta->nevents);
     free(it->rqs);
-    free(it->keys);
     free(it->tree);
     pthread_mutex_destroy(&it->mu);
     pthread_cond_destroy(&it->cv_work);

@@ -40,6 +40,10 @@ typedef struct ts_stream {
  * field with its alignment; one byte order. */
 typedef struct hdr_plan {
     bool fast;
+    /* byte-aligned little-endian LTTng layouts (x86): compact = 5-bit id and
+     * 27-bit timestamp in one 32-bit word; large = 16-bit id, 32-bit timestamp;
+     * extended: 32-bit id then 64-bit timestamp right after the id byte(s) */
+    enum { HDR_GENERIC_FAST = 0, HDR_COMPACT_LE8, HDR_LARGE_LE8 } shape;
     bool be;
     uint32_t id_bits, id_align;
     uint64_t ext_id;

@@ -114,6 +114,13 @@ static void make_hdr_plan(const ctf_type *h, hdr_plan *p)
     p->ets_align = ets->align;
     p->fast = !cts->is_signed && !ets->is_signed && cts->save_slot < 0 && ets->save_slot < 0 &&
               eid->save_slot < 0;
+    bool le8 = !p->be && p->id_align <= 8 && p->cts_align <= 8 && p->eid_align == 8 &&
+               p->ets_align <= 8 && p->eid_bits == 32 && p->ets_bits == 64;
+    if (p->fast && le8 && p->id_bits == 5 && p->cts_bits == 27 && p->ext_id == 31)
+        p->shape = HDR_COMPACT_LE8;
+    else if (p->fast && le8 && p->id_bits == 16 && p->id_align == 8 && p->cts_bits == 32 &&
+             p->cts_align == 8 && p->ext_id == 65535)
+        p->shape = HDR_LARGE_LE8;
 }
 
 static int find_event_clock(const ctf_type *t)
