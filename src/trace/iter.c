@@ -36,7 +36,8 @@ typedef struct it_stream it_stream;
 
 typedef struct job {
     struct job *prev, *next; /* queue links */
-    int state;
+    int state;    /* guarded by the iterator's mutex when workers run */
+    bool assigned; /* holds a packet (read and written by the consumer only) */
     it_stream *is;
     size_t pkt;
     uint8_t *buf;
@@ -562,9 +563,10 @@ static void *worker_main(void *arg)
 static void schedule(ts_iter *it, it_stream *is, job *j)
 {
     if (is->next_pkt >= is->st->npackets) {
-        j->state = JOB_IDLE;
+        j->assigned = false;
         return;
     }
+    j->assigned = true;
     j->pkt = is->next_pkt++;
     if (it->nthreads == 0) {
         j->state = JOB_QUEUED; /* decoded lazily by wait_job */
@@ -614,7 +616,7 @@ static bool stream_settle(ts_iter *it, it_stream *is)
         if (is->done) return false;
         job *j = &is->ring[is->head];
         if (!is->ready) {
-            if (j->state == JOB_IDLE) { /* only the consumer sets IDLE */
+            if (!j->assigned) {
                 is->done = true;
                 return false;
             }
