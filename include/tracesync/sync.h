@@ -1,0 +1,197 @@
+/* tracesync: clock synchronization from matched events, and clock formulas.
+ *
+ * Formulas (ts_formulas): per trace name, a map from the trace's own time T
+ * (ns from origin, as recorded) to the reference clock:
+ *     T_ref = floor(slope * T + offset_ns)
+ * slope and offset_ns are exact decimals (kept and written with every digit),
+ * so an epoch-scale time (1.7e18 ns) loses no nanosecond; the only rounding is
+ * the final floor to an integer ns.  A formula may instead be a list of
+ * segments, each a linear map over [start_ns, end_ns) of the trace's own time
+ * (the first and last segments extend to -inf / +inf).  slope > 0, so a map is
+ * non-decreasing (strictly increasing before the floor).
+ *
+ * FORMULAS.json:
+ *   {"reference": NAME,
+ *    "traces": [{"name": N, "path": P, "host_id": H, "quality": Q,
+ *                "slope": "1.000000012", "offset_ns": "-17280.5", ...,
+ *                "segments": [{"start_ns": S, "end_ns": E, "slope": .., "offset_ns": ..}]}]}
+ * Only "traces" and each trace's "name" are required; slope defaults to 1 and
+ * offset_ns to 0; both may be strings or JSON numbers (read exactly).  An
+ * optional "offset" (a duration text such as "1.5ms") is added to offset_ns.
+ *
+ * Synchronization (ts_sync): per unordered pair of hosts, the convex hulls of
+ * the matches of both directions bound the lines T_O = alpha * T_R + beta
+ * compatible with every match (R = the host id that sorts first); the formula
+ * is the bisector of the steepest and flattest such lines.  Hosts are joined to
+ * the reference host along a tree of pairs and the formulas composed.
+ */
+#ifndef TRACESYNC_SYNC_H
+#define TRACESYNC_SYNC_H
+
+#include "tracesync/common.h"
+#include "tracesync/match.h"
+#include "tracesync/traceset.h"
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- formulas ----------------------------------------------------------- */
+
+typedef struct ts_formulas ts_formulas; /* per trace name: linear (or piecewise) map */
+
+#define TS_DEC_TEXT_MAX 256 /* room for the decimal text of a slope or offset */
+
+ts_formulas *ts_formulas_new(void);
+void ts_formulas_free(ts_formulas *f);
+ts_status ts_formulas_read(const char *path, ts_formulas **out, ts_error *err);
+/* The same from text in memory; source names it in error messages. */
+ts_status ts_formulas_parse(const char *text, size_t len, const char *source, ts_formulas **out,
+                            ts_error *err);
+ts_status ts_formulas_write(const ts_formulas *f, const char *path, ts_error *err);
+/* FORMULAS.json text (malloc'd, caller frees), or NULL when out of memory. */
+char *ts_formulas_to_json(const ts_formulas *f);
+
+/* Compose a constant offset onto a trace's formula (creating identity+offset if
+ * absent): T_ref' = T_ref + offset_ns.  The slope (and every segment) is kept. */
+ts_status ts_formulas_add_offset(ts_formulas *f, const char *trace_name, int64_t offset_ns,
+                                 ts_error *err);
+/* The same from a command-line argument "NAME=DURATION" (DURATION as
+ * ts_parse_duration reads it: "-5us", "1.5ms"); NAME must be a trace of the set
+ * (the error lists the set's trace names). */
+ts_status ts_formulas_add_offset_arg(ts_formulas *f, const ts_traceset *set, const char *arg,
+                                     ts_error *err);
+/* Install the formulas as time maps on the set (ts_traceset_set_time_map), by
+ * trace name; a name in f that is not in the set is an error naming it.  f must
+ * outlive the set's iterations and stay unchanged while installed. */
+ts_status ts_formulas_apply(const ts_formulas *f, ts_traceset *set, ts_error *err);
+/* Time t of trace `name` mapped to the reference: floor(slope * t + offset),
+ * exact.  A trace without a formula maps to itself.  TS_ERR_ARG if the result
+ * does not fit int64. */
+ts_status ts_formulas_map(const ts_formulas *f, const char *trace_name, int64_t t, int64_t *out,
+                          ts_error *err);
+
+/* Building and inspecting. */
+ts_status ts_formulas_set_reference(ts_formulas *f, const char *name, ts_error *err);
+const char *ts_formulas_reference(const ts_formulas *f); /* NULL if none */
+/* Set a trace's linear formula from decimal texts (creating the trace); removes segments. */
+ts_status ts_formulas_set_linear(ts_formulas *f, const char *name, const char *slope,
+                                 const char *offset_ns, ts_error *err);
+/* Descriptive fields (NULL leaves a field unchanged); creates the trace if absent. */
+ts_status ts_formulas_set_info(ts_formulas *f, const char *name, const char *path,
+                               const char *host_id, const char *quality, ts_error *err);
+
+typedef struct ts_formula_segment {
+    int64_t start_ns, end_ns; /* [start, end) of the trace's own time */
+    const char *slope, *offset_ns;
+} ts_formula_segment;
+/* Replace a trace's segments (sorted, non-overlapping, start < end, slope > 0). */
+ts_status ts_formulas_set_segments(ts_formulas *f, const char *name, const ts_formula_segment *segs,
+                                   size_t n, ts_error *err);
+
+size_t ts_formulas_count(const ts_formulas *f);
+int ts_formulas_find(const ts_formulas *f, const char *name); /* index or -1 */
+typedef struct ts_formula_info {
+    const char *name, *path, *host_id, *quality; /* "" when unknown */
+    char slope[TS_DEC_TEXT_MAX], offset_ns[TS_DEC_TEXT_MAX];
+    size_t nsegments;
+    int64_t error_bound_ns; /* -1: unknown or unbounded */
+} ts_formula_info;
+void ts_formulas_get(const ts_formulas *f, size_t i, ts_formula_info *out);
+/* Segment j of trace i (texts valid while f is unchanged). */
+void ts_formulas_get_segment(const ts_formulas *f, size_t i, size_t j, int64_t *start_ns,
+                             int64_t *end_ns, char *slope, char *offset_ns);
+
+/* ---- synchronization ---------------------------------------------------- */
+
+typedef enum ts_sync_quality {
+    TS_SYNC_ABSENT = 0,      /* no match between the two hosts */
+    TS_SYNC_INCOMPLETE = 1,  /* matches in one direction only: identity */
+    TS_SYNC_APPROXIMATE = 2, /* both directions, but only one bound on the slope (or none) */
+    TS_SYNC_ACCURATE = 3,    /* both bounds: every match is consistent with the formula */
+    TS_SYNC_FAIL = 4,        /* no line fits every match (bounds crossed): last good kept */
+} ts_sync_quality;
+const char *ts_sync_quality_name(ts_sync_quality q); /* "absent", "incomplete", ... */
+
+typedef enum ts_sync_mode {
+    TS_SYNC_DEFAULT = 0,
+    /* Trace Compass's SyncAlgorithmFullyIncremental, quirks included: pivot walk,
+     * sticky fail, 34-digit decimal arithmetic, shortest-hop tree rooted at the
+     * lexicographically first host id unless a reference is given. */
+    TS_SYNC_COMPAT_TRACECOMPASS = 1,
+} ts_sync_mode;
+
+typedef struct ts_sync ts_sync;
+
+ts_sync *ts_sync_new(ts_sync_mode mode);
+void ts_sync_free(ts_sync *s);
+/* Declare the traces in the order of their indexes in ts_match (0, 1, ...).
+ * begin/end: the trace's time range (own clock; both 0 if unknown), used for
+ * offsets at start and error bounds. */
+ts_status ts_sync_add_trace(ts_sync *s, const char *name, const char *path, const char *host_id,
+                            int64_t begin_ns, int64_t end_ns, ts_error *err);
+/* Feed one match (its send_raw and recv_raw times).  Matches between traces of one
+ * host are counted and ignored. */
+ts_status ts_sync_add_match(ts_sync *s, const ts_match *m, ts_error *err);
+/* Build the formulas relative to the host of trace `reference` (-1: default mode:
+ * trace 0; compat mode: the host id that sorts first among connected hosts).
+ * May be called again after more matches. */
+ts_status ts_sync_solve(ts_sync *s, int reference, ts_formulas **out, ts_error *err);
+
+/* Results (valid after ts_sync_solve). */
+size_t ts_sync_pair_count(const ts_sync *s);
+typedef struct ts_sync_pair_info {
+    const char *ref_host, *other_host; /* R sorts before O */
+    size_t ref_trace, other_trace;     /* first trace of each host */
+    ts_sync_quality quality;
+    /* T_O = alpha * T_R + beta, and the steepest/flattest lines (decimal texts;
+     * "" when the bound does not exist) */
+    char alpha[TS_DEC_TEXT_MAX], beta[TS_DEC_TEXT_MAX];
+    char alpha_max[TS_DEC_TEXT_MAX], alpha_min[TS_DEC_TEXT_MAX];
+    double accuracy;               /* alpha_max - alpha_min, or -1 if a bound is missing */
+    int64_t error_bound_ns;        /* bound on |formula - any consistent line| over the hosts'
+                                      time ranges, in R time; -1 if unbounded */
+    uint64_t matches;              /* matches between the two hosts */
+    uint64_t o_to_r, r_to_o;       /* of which in each direction */
+    uint64_t used;                 /* points that changed the hulls' bounds ("accurate" in TC) */
+    size_t hull_upper, hull_lower; /* points kept: O->R hull, R->O hull */
+    bool in_tree;                  /* used on a path to the reference */
+    /* FAIL: the match (1-based, among this pair's) at which the bounds crossed, its
+     * R time, and the last good bounds' slopes at that moment */
+    uint64_t fail_match;
+    int64_t fail_time_ns;
+} ts_sync_pair_info;
+void ts_sync_pair(const ts_sync *s, size_t i, ts_sync_pair_info *out);
+
+typedef struct ts_sync_trace_info {
+    bool is_reference;       /* on the reference host */
+    bool reachable;          /* joined to the reference (else identity) */
+    ts_sync_quality quality; /* worst pair quality on its path (reference: accurate) */
+    char slope[TS_DEC_TEXT_MAX], offset_ns[TS_DEC_TEXT_MAX];
+    double drift_ppm;           /* (slope - 1) * 1e6 */
+    int64_t offset_at_start_ns; /* T_ref(begin) - begin */
+    int64_t error_bound_ns;     /* accumulated along the path; -1 if unbounded */
+    int pair;                   /* pair joining this host to the next on the path (-1: none) */
+    size_t path_len;            /* hosts on the path, this one first, the reference last */
+    const size_t *path;         /* their first traces' indexes */
+} ts_sync_trace_info;
+void ts_sync_trace(const ts_sync *s, size_t trace, ts_sync_trace_info *out);
+uint64_t ts_sync_same_host_matches(const ts_sync *s);
+
+/* Negative latencies after correction: feed matches with corrected times
+ * (send_ns/recv_ns, e.g. from ts_match_run on a set with the formulas applied). */
+typedef struct ts_sync_violations {
+    uint64_t matches;      /* matches seen */
+    uint64_t negative;     /* of which receive before send */
+    int64_t worst_ns;      /* most negative latency (0 if none) */
+    int64_t worst_send_ns; /* send time of that match (corrected) */
+    uint32_t worst_src, worst_dst;
+} ts_sync_violations;
+void ts_sync_violations_add(ts_sync_violations *v, const ts_match *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
