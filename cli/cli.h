@@ -10,6 +10,11 @@
 /* Each subcommand: argv[0] is the subcommand name.  Returns the exit status. */
 int cmd_info(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_latency(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_offset(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 /* Print "tracesync <cmd>: <message>" to stderr; returns exit status 1 (or 2 for usage). */
 int cli_error(const char *cmd, const ts_error *err);

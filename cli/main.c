@@ -14,6 +14,11 @@ typedef struct command {
 static const command commands[] = {
     {"info", cmd_info, "describe traces: clock, streams, events, losses"},
     {"dump", cmd_dump, "print every event in time order (text or JSON lines)"},
+    {"latency", cmd_latency, "match events across traces; latency statistics, CSV, SVG"},
+    {"sync", cmd_sync, "clock formulas from matched events (convex hull); FORMULAS.json"},
+    {"offset", cmd_offset, "write a formulas file of constant offsets per trace"},
+    {"simulate", cmd_simulate, "generate host/guest traces with known clocks (truth.json)"},
+    {"vm", cmd_vm, "guest events against their vCPU state on the host: clock check"},
 };
 
 int cli_error(const char *cmd, const ts_error *err)
