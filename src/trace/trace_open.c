@@ -424,7 +424,7 @@ ts_status ts_trace_open(const char *dir, ts_traceset *set, ts_trace **out, ts_er
         if (names[nnames]) nnames++;
     }
     closedir(dd);
-    qsort(names, nnames, sizeof *names, cmp_str);
+    if (nnames) qsort(names, nnames, sizeof *names, cmp_str);
     file_scan *scans = calloc(nnames + 1, sizeof *scans);
     if (!scans) {
         for (size_t i = 0; i < nnames; i++) free(names[i]);

@@ -110,7 +110,7 @@ static ts_status find_traces(const char *dir, found *f, int depth, ts_error *err
         subs[ns++] = p;
     }
     closedir(d);
-    qsort(subs, ns, sizeof *subs, cmp_str);
+    if (ns) qsort(subs, ns, sizeof *subs, cmp_str);
     ts_status st = TS_OK;
     for (size_t i = 0; i < ns; i++) {
         if (!st) st = find_traces(subs[i], f, depth + 1, err);
