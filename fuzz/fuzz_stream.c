@@ -13,13 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *metas[] = {
-    "tests/data/traces/bt-lttng-tracefile-rotation/kernel/metadata", /* compact LE, 2.10 */
-    "tests/data/traces/tc-synctraces/scp_src/metadata",             /* large header, 2.1 */
-    "tests/data/traces/tc-flipping-endianness/metadata",            /* big endian */
-    "tests/data/traces/bt-multi-domains/kernel/metadata", /* arrays, sequences, enums, bit-fields */
-};
-#define NMETA (sizeof metas / sizeof metas[0])
+#include "stream_metas.h"
+
+#define NMETA FUZZ_STREAM_NMETAS
+#define metas fuzz_stream_metas
 static char dirs[NMETA][256];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

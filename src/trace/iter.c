@@ -625,8 +625,9 @@ static bool stream_settle(ts_iter *it, it_stream *is)
         }
         if (is->cur < j->nrec) {
             const ev_rec *r = &j->recs[is->cur];
+            /* unsigned addition: a corrupt clock wraps instead of overflowing */
             is->ts_raw = is->ns_slow ? ts_trace_cycles_to_ns(is->tr, r->clock)
-                                     : is->ns_base + (int64_t)r->clock;
+                                     : (int64_t)((uint64_t)is->ns_base + r->clock);
             is->ts = map_ts(is->tr, is->ts_raw);
             if (it->window) {
                 if (is->ts > it->wend) {
@@ -822,7 +823,7 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
         bool alive;
         if (is->fast && is->ready && is->cur < hj->nrec) {
             /* fast path: the next record of the same packet */
-            is->ts = is->ts_raw = is->ns_base + (int64_t)hj->recs[is->cur].clock;
+            is->ts = is->ts_raw = (int64_t)((uint64_t)is->ns_base + hj->recs[is->cur].clock);
             alive = true;
         } else {
             alive = stream_settle(it, is);
