@@ -75,6 +75,10 @@ struct it_stream {
     int64_t ts_raw; /* raw time of the current record */
     bool ns_slow;    /* the clock does not count nanoseconds */
     bool fast;       /* no window, no time map, ns clock: next record = base + clock */
+    /* the current record, cached for the consumer's hot path */
+    const ev_rec *rec, *rec_end;
+    const job *cj;
+    const ctf_event_class *events;
     int64_t ns_base; /* otherwise ns = ns_base + cycles */
 };
 
@@ -625,6 +629,9 @@ static bool stream_settle(ts_iter *it, it_stream *is)
         }
         if (is->cur < j->nrec) {
             const ev_rec *r = &j->recs[is->cur];
+            is->rec = r;
+            is->rec_end = j->recs + j->nrec;
+            is->cj = j;
             /* unsigned addition: a corrupt clock wraps instead of overflowing */
             is->ts_raw = is->ns_slow ? ts_trace_cycles_to_ns(is->tr, r->clock)
                                      : (int64_t)((uint64_t)is->ns_base + r->clock);
@@ -760,6 +767,7 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
             is->ns_slow = tr->clock && tr->clock->freq != 1000000000ULL;
             is->ns_base = is->ns_slow ? 0 : ts_trace_cycles_to_ns(tr, 0);
             is->fast = !is->ns_slow && !tr->map;
+            is->events = tr->meta->events;
             is->ring = calloc(it->K, sizeof *is->ring);
             if (!is->ring) {
                 ts_iter_free(it);
@@ -819,11 +827,12 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
         size_t w = it->tree[0].s;
         it_stream *is = &it->streams[w];
         is->cur++;
-        const job *hj = &is->ring[is->head];
+        const ev_rec *nr = is->rec + 1;
         bool alive;
-        if (is->fast && is->ready && is->cur < hj->nrec) {
+        if (is->fast && nr < is->rec_end) {
             /* fast path: the next record of the same packet */
-            is->ts = is->ts_raw = (int64_t)((uint64_t)is->ns_base + hj->recs[is->cur].clock);
+            is->rec = nr;
+            is->ts = is->ts_raw = (int64_t)((uint64_t)is->ns_base + nr->clock);
             alive = true;
         } else {
             alive = stream_settle(it, is);
@@ -834,9 +843,8 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
     if (it->tree[0].k == KEY_DONE) return TS_OK; /* all exhausted */
     size_t s = it->tree[0].s;
     it_stream *is = &it->streams[s];
-    const job *j = &is->ring[is->head];
-    const ev_rec *r = &j->recs[is->cur];
-    const ctf_event_class *ec = &is->tr->meta->events[r->cls];
+    const job *j = is->cj;
+    const ev_rec *r = is->rec;
     ts_event *e = &it->ev;
     e->ts = is->ts;
     e->ts_raw = is->ts_raw;
@@ -846,7 +854,7 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
     e->cpu = j->cpu;
     e->key = r->key;
     e->class_index = r->cls;
-    e->name = ec->name;
+    e->name = is->events[r->cls].name;
     static const ts_value none[TS_MAX_SLOTS];
     e->slots = r->slots >= 0 ? &j->slots[r->slots] : none;
     it->priv.is = is;
