@@ -29,6 +29,13 @@ int cli_parse_window(const char *cmd, struct ts_traceset *set, const char *b, co
 /* Print the set's diagnostics (data errors, losses) to stderr. */
 void cli_print_diags(const char *cmd, const struct ts_traceset *set);
 
+/* --formulas FILE and --offset NAME=DURATION (repeatable) into one formulas
+ * object (*out NULL when neither is given).  Returns 0 or an exit status
+ * (after printing the error). */
+struct ts_formulas;
+int cli_load_formulas(const char *cmd, const struct ts_traceset *set, const char *formulas,
+                      const char *const *offsets, size_t noffsets, struct ts_formulas **out);
+
 /* Exit statuses: 0 success, 1 error, 2 usage, 3 done but the input had data
  * errors (corrupt or truncated; reported on stderr). */
 

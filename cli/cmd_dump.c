@@ -22,33 +22,6 @@ static void usage(FILE *f)
                "  --threads N          decoding threads (default: one per core)\n");
 }
 
-int cli_parse_window(const char *cmd, ts_traceset *set, const char *b, const char *e, int64_t *wb,
-                     int64_t *we)
-{
-    int64_t start, end;
-    ts_traceset_time_range(set, &start, &end);
-    *wb = INT64_MIN;
-    *we = INT64_MAX;
-    ts_error err;
-    bool rel;
-    if (b) {
-        if (ts_parse_time(b, wb, &rel, &err)) return cli_error(cmd, &err);
-        if (rel) *wb += start;
-    }
-    if (e) {
-        if (ts_parse_time(e, we, &rel, &err)) return cli_error(cmd, &err);
-        if (rel) *we += start;
-    }
-    if (*wb > *we) return cli_usage_error(cmd, "--begin is after --end");
-    return 0;
-}
-
-void cli_print_diags(const char *cmd, const ts_traceset *set)
-{
-    for (size_t i = 0; i < ts_traceset_diag_count(set); i++)
-        fprintf(stderr, "tracesync %s: %s\n", cmd, ts_traceset_diag(set, i));
-}
-
 int cmd_dump(int argc, char **argv)
 {
     static const struct option opts[] = {

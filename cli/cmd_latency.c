@@ -163,35 +163,9 @@ static int parse_args(int argc, char **argv, args *a)
 static int apply_corrections(const char *cmd, args *a, ts_traceset *set, ts_formulas **out)
 {
     ts_error err;
-    ts_formulas *f = NULL;
-    *out = NULL;
-    if (!a->formulas && !a->noffsets) return 0;
-    if (a->formulas) {
-        if (ts_formulas_read(a->formulas, &f, &err)) return cli_error(cmd, &err);
-    } else if (!(f = ts_formulas_new())) {
-        return cli_usage_error(cmd, "out of memory");
-    }
-    *out = f;
-    for (size_t i = 0; i < a->noffsets; i++) {
-        char name[512];
-        const char *eq = strrchr(a->offsets[i], '=');
-        if (!eq || eq == a->offsets[i] || (size_t)(eq - a->offsets[i]) >= sizeof name)
-            return cli_usage_error(cmd, "--offset '%s': expected NAME=DURATION", a->offsets[i]);
-        memcpy(name, a->offsets[i], (size_t)(eq - a->offsets[i]));
-        name[eq - a->offsets[i]] = 0;
-        int64_t ns;
-        if (ts_parse_duration(eq + 1, &ns, &err))
-            return cli_usage_error(cmd, "--offset '%s': %s", a->offsets[i], err.msg);
-        if (ts_traceset_find(set, name) < 0) {
-            fprintf(stderr, "tracesync %s: --offset: no trace named '%s'; the traces are:", cmd,
-                    name);
-            for (size_t t = 0; t < ts_traceset_count(set); t++)
-                fprintf(stderr, " %s", ts_trace_name(ts_traceset_trace(set, t)));
-            fprintf(stderr, "\n");
-            return 2;
-        }
-        if (ts_formulas_add_offset(f, name, ns, &err)) return cli_error(cmd, &err);
-    }
+    int rc = cli_load_formulas(cmd, set, a->formulas, a->offsets, a->noffsets, out);
+    if (rc || !*out) return rc;
+    ts_formulas *f = *out;
     if (ts_formulas_apply(f, set, &err)) return cli_error(cmd, &err);
     return 0;
 }

@@ -152,20 +152,8 @@ int cmd_vm(int argc, char **argv)
         rc = cli_error(cmd, &err);
         goto out;
     }
-    if (a.formulas) {
-        if (ts_formulas_read(a.formulas, &f, &err)) {
-            rc = cli_error(cmd, &err);
-            goto out;
-        }
-    } else if (a.noffsets && !(f = ts_formulas_new())) {
-        rc = cli_usage_error(cmd, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < a.noffsets; i++)
-        if (ts_formulas_add_offset_arg(f, set, a.offsets[i], &err)) {
-            rc = cli_usage_error(cmd, "--offset: %s", err.msg);
-            goto out;
-        }
+    rc = cli_load_formulas(cmd, set, a.formulas, a.offsets, a.noffsets, &f);
+    if (rc) goto out;
     ts_vm_options o;
     memset(&o, 0, sizeof o);
     o.formulas = f;
