@@ -24,6 +24,13 @@
  * compatible with every match (R = the host id that sorts first); the formula
  * is the bisector of the steepest and flattest such lines.  Hosts are joined to
  * the reference host along a tree of pairs and the formulas composed.
+ *
+ * The piecewise method (ts_sync_set_method) replaces the single line per pair by
+ * a continuous, strictly increasing piecewise-linear map: consecutive segments,
+ * each consistent with every match inside it, a new one starting only when no
+ * single line (joined to the previous one) fits any more; isolated impossible
+ * matches are left out and reported.  For every instant it reports the bounds the
+ * matches allow.  docs/cli-sync.md tells the whole story.
  */
 #ifndef TRACESYNC_SYNC_H
 #define TRACESYNC_SYNC_H
@@ -127,6 +134,20 @@ typedef struct ts_sync ts_sync;
 
 ts_sync *ts_sync_new(ts_sync_mode mode);
 void ts_sync_free(ts_sync *s);
+
+typedef enum ts_sync_method {
+    TS_SYNC_METHOD_HULL = 0,      /* one line per pair (the default) */
+    TS_SYNC_METHOD_PIECEWISE = 1, /* a continuous piecewise-linear map per pair */
+} ts_sync_method;
+/* Before the first match.  The piecewise method keeps every match (16 bytes each)
+ * until ts_sync_solve; TS_ERR_ARG in the Trace Compass compatible mode. */
+ts_status ts_sync_set_method(ts_sync *s, ts_sync_method method, ts_error *err);
+ts_sync_method ts_sync_get_method(const ts_sync *s);
+/* Piecewise: leave out isolated impossible matches (default true). */
+void ts_sync_set_outliers(ts_sync *s, bool detect);
+/* Piecewise: keep (16 bytes per match) what ts_sync_trace_bounds_at and
+ * ts_sync_write_bounds need; before ts_sync_solve. */
+void ts_sync_keep_bounds(ts_sync *s, bool keep);
 /* Declare the traces in the order of their indexes in ts_match (0, 1, ...).
  * begin/end: the trace's time range (own clock; both 0 if unknown), used for
  * offsets at start and error bounds. */
@@ -162,8 +183,45 @@ typedef struct ts_sync_pair_info {
      * R time, and the last good bounds' slopes at that moment */
     uint64_t fail_match;
     int64_t fail_time_ns;
+    /* quality and error_bound_ns are the method's; these the single line's (the hull
+     * method's) */
+    ts_sync_quality hull_quality;
+    int64_t hull_error_bound_ns;
+    /* piecewise method (0 / -1 otherwise) */
+    size_t segments;                    /* ts_sync_pair_segment */
+    uint64_t outliers;                  /* isolated impossible matches left out */
+    uint64_t conflicts;                 /* matches no continuous increasing map fits */
+    int64_t max_below_ns, max_above_ns; /* largest bounds (O time), -1: unbounded */
 } ts_sync_pair_info;
 void ts_sync_pair(const ts_sync *s, size_t i, ts_sync_pair_info *out);
+
+/* Piecewise method: segment j of pair i, in the pair's R time.  Its map is
+ * T_O = slope * T_R + offset over [start_ns, end_ns). */
+typedef struct ts_sync_segment_info {
+    int64_t start_ns, end_ns;              /* INT64_MIN / INT64_MAX for the first / last */
+    int64_t first_match_ns, last_match_ns; /* its matches' R times (0 if none) */
+    uint64_t o_to_r, r_to_o;               /* its matches (outliers left out) */
+    char slope[TS_DEC_TEXT_MAX], offset[TS_DEC_TEXT_MAX];
+    double drift_ppm;        /* (slope - 1) * 1e6, for printing */
+    bool bridge;             /* bridges a clock step (slope far from 1) */
+    ts_sync_quality quality; /* accurate: its matches bound its slope both ways */
+    /* the largest bounds over its domain (within the hosts' time ranges): the true O
+     * time lies at most max_below_ns below and max_above_ns above the map; -1 when
+     * unbounded.  max_bound_ns: the larger, in R or O time, whichever is larger. */
+    int64_t max_below_ns, max_above_ns, max_bound_ns;
+} ts_sync_segment_info;
+void ts_sync_pair_segment(const ts_sync *s, size_t pair, size_t j, ts_sync_segment_info *out);
+
+/* Piecewise method: match i left out of pair i's map. */
+typedef struct ts_sync_outlier {
+    bool o_to_r;              /* sent by O, received by R */
+    int64_t send_ns, recv_ns; /* as recorded (own clocks) */
+    bool conflict;            /* true: no continuous increasing map through its segment fits
+                                 it; false: an isolated impossible point */
+    int64_t latency_ns;       /* its latency once corrected, R time (< 0: receive before send) */
+} ts_sync_outlier;
+size_t ts_sync_pair_outlier_count(const ts_sync *s, size_t pair);
+void ts_sync_pair_outlier(const ts_sync *s, size_t pair, size_t i, ts_sync_outlier *out);
 
 typedef struct ts_sync_trace_info {
     bool is_reference;       /* on the reference host */
@@ -176,8 +234,29 @@ typedef struct ts_sync_trace_info {
     int pair;                   /* pair joining this host to the next on the path (-1: none) */
     size_t path_len;            /* hosts on the path, this one first, the reference last */
     const size_t *path;         /* their first traces' indexes */
+    size_t segments;            /* piecewise: pieces of its map to the reference (0: none) */
+    /* piecewise: matches between its host and hosts off its path that were mapped
+     * before it (its map is refitted to them when some would receive before their
+     * send), and how many of them still do */
+    uint64_t cross_matches, cross_unmet;
 } ts_sync_trace_info;
+/* slope / offset_ns: the single line (the hull method's formula, in both methods);
+ * quality, error bound and path: the method's. */
 void ts_sync_trace(const ts_sync *s, size_t trace, ts_sync_trace_info *out);
+
+/* Piecewise method, after ts_sync_solve: the bounds at own time t of a trace: the
+ * true reference time lies within [mapped - *below_ns, mapped + *above_ns] (-1:
+ * unbounded).  Along a path of several pairs, the pairs' bounds add up.  TS_ERR_ARG
+ * if the trace is not joined to the reference by the piecewise method. */
+ts_status ts_sync_trace_bounds_at(const ts_sync *s, size_t trace, int64_t t, int64_t *below_ns,
+                                  int64_t *above_ns, ts_error *err);
+/* Piecewise method: the bounds of every trace joined to the reference, as CSV:
+ *   trace,own_ns,ref_ns,below_ns,above_ns
+ * with rows at every instant where they may bend or jump (every match and knot on
+ * its path, two rows -- just before and at -- where they jump), so that between two
+ * rows each bound is at least the straight line joining them. */
+ts_status ts_sync_write_bounds(const ts_sync *s, const ts_formulas *f, const char *path,
+                               ts_error *err);
 uint64_t ts_sync_same_host_matches(const ts_sync *s);
 
 /* Negative latencies after correction: feed matches with corrected times

@@ -5,6 +5,8 @@
 #include "sync/dec.h"
 #include "sync/formulas.h"
 #include "sync/hull.h"
+#include "report/outfile.h"
+#include "sync/pw.h"
 #include "util/strbuf.h"
 
 #include <stdio.h>
@@ -31,6 +33,9 @@ typedef struct shost {
     /* Dijkstra key: fails, approximations, sum of bounds */
     uint64_t k_fail, k_approx;
     int64_t k_bound;
+    /* piecewise: map host time -> reference time */
+    pwmap map;
+    uint64_t cross, cross_unmet; /* matches off its path that its map meets / misses */
 } shost;
 
 typedef struct spair {
@@ -40,10 +45,23 @@ typedef struct spair {
     bool has_maps, in_tree;
     ts_dec fwd_s, fwd_o, back_s, back_o;
     int64_t bound;
+    /* piecewise method: every match, the segments, the maps */
+    pw_pair pw;
+    int64_t pw_bound;  /* largest bound over the segments, either host's time (-1) */
+    int64_t pw_weight; /* the typical one, for the tree (-1: unbounded somewhere) */
+    /* a tree edge whose map was refitted to matches with hosts off the path (see
+     * reconcile): its points plus those matches; the bounds stay pw's, shifted */
+    pw_pair fit;
+    bool has_fit;
+    int64_t fit_shift; /* largest |fit - pw| over the pair's range, O ns */
 } spair;
 
 struct ts_sync {
     ts_sync_mode mode;
+    ts_sync_method method;
+    bool outliers;
+    bool keep_bounds; /* keep what per-instant bounds need */
+    bool solved_pw;   /* the last solve used the piecewise method */
     strace *t;
     size_t nt, capt;
     shost *h;
@@ -58,8 +76,41 @@ struct ts_sync {
 ts_sync *ts_sync_new(ts_sync_mode mode)
 {
     ts_sync *s = calloc(1, sizeof *s);
-    if (s) s->mode = mode;
+    if (s) {
+        s->mode = mode;
+        s->outliers = true;
+    }
     return s;
+}
+
+ts_status ts_sync_set_method(ts_sync *s, ts_sync_method method, ts_error *err)
+{
+    if (method != TS_SYNC_METHOD_HULL && method != TS_SYNC_METHOD_PIECEWISE)
+        return ts_error_set(err, TS_ERR_ARG, "unknown synchronization method %d", (int)method);
+    if (method == TS_SYNC_METHOD_PIECEWISE && s->mode == TS_SYNC_COMPAT_TRACECOMPASS)
+        return ts_error_set(err, TS_ERR_ARG,
+                            "the piecewise method has no Trace Compass compatible mode");
+    if (s->np && method != s->method)
+        return ts_error_set(err, TS_ERR_ARG,
+                            "the synchronization method must be chosen before the matches");
+    s->method = method;
+    return TS_OK;
+}
+
+ts_sync_method ts_sync_get_method(const ts_sync *s)
+{
+    return s->method;
+}
+
+void ts_sync_keep_bounds(ts_sync *s, bool keep)
+{
+    s->keep_bounds = keep;
+}
+
+void ts_sync_set_outliers(ts_sync *s, bool detect)
+{
+    s->outliers = detect;
+    for (size_t i = 0; i < s->np; i++) s->p[i].pw.detect_outliers = detect;
 }
 
 void ts_sync_free(ts_sync *s)
@@ -72,8 +123,13 @@ void ts_sync_free(ts_sync *s)
     for (size_t i = 0; i < s->nh; i++) {
         free(s->h[i].id);
         free(s->h[i].path);
+        pwmap_free(&s->h[i].map);
     }
-    for (size_t i = 0; i < s->np; i++) hull_free(&s->p[i].h);
+    for (size_t i = 0; i < s->np; i++) {
+        hull_free(&s->p[i].h);
+        pw_free(&s->p[i].pw);
+        pw_free(&s->p[i].fit);
+    }
     free(s->t);
     free(s->h);
     free(s->p);
@@ -170,13 +226,17 @@ ts_status ts_sync_add_match(ts_sync *s, const ts_match *m, ts_error *err)
         p->r = a_first ? a : b;
         p->o = a_first ? b : a;
         hull_init(&p->h, s->mode == TS_SYNC_COMPAT_TRACECOMPASS);
+        pw_init(&p->pw, s->outliers);
+        pw_init(&p->fit, s->outliers);
         pi = (int32_t)s->np++;
         s->pidx[a * s->nh + b] = s->pidx[b * s->nh + a] = pi;
     }
     spair *p = &s->p[pi];
     bool o_to_r = a == p->o;
-    bool ok = o_to_r ? hull_add(&p->h, true, m->recv_raw, m->send_raw)
-                     : hull_add(&p->h, false, m->send_raw, m->recv_raw);
+    int64_t x = o_to_r ? m->recv_raw : m->send_raw, y = o_to_r ? m->send_raw : m->recv_raw;
+    /* piecewise: kept until the solve, which also builds the single line from them */
+    bool ok = s->method == TS_SYNC_METHOD_PIECEWISE ? pw_add(&p->pw, o_to_r, x, y)
+                                                    : hull_add(&p->h, o_to_r, x, y);
     return ok ? TS_OK : ts_error_set(err, TS_ERR_NOMEM, "out of memory");
 }
 
@@ -222,12 +282,24 @@ static void pair_range(const ts_sync *s, const spair *p, int64_t *lo, int64_t *h
     }
 }
 
-static void edge_key(const spair *p, uint64_t *f, uint64_t *a, int64_t *b)
+/* the tree being built: the single lines' (pw false) or the piecewise maps' */
+static bool edge_ok(const spair *p, bool pw)
 {
-    ts_sync_quality q = hull_quality(&p->h);
+    return pw ? p->pw.has_maps : p->has_maps;
+}
+
+static ts_sync_quality edge_quality(const spair *p, bool pw)
+{
+    return pw ? p->pw.quality : hull_quality(&p->h);
+}
+
+static void edge_key(const spair *p, bool pw, uint64_t *f, uint64_t *a, int64_t *b)
+{
+    ts_sync_quality q = edge_quality(p, pw);
+    int64_t bound = pw ? p->pw_weight : p->bound;
     *f = q == TS_SYNC_FAIL;
     *a = q == TS_SYNC_APPROXIMATE;
-    *b = p->bound < 0 ? 0 : p->bound;
+    *b = bound < 0 ? 0 : bound;
 }
 
 static int key_cmp(uint64_t f1, uint64_t a1, int64_t b1, uint64_t f2, uint64_t a2, int64_t b2)
@@ -237,7 +309,7 @@ static int key_cmp(uint64_t f1, uint64_t a1, int64_t b1, uint64_t f2, uint64_t a
     return b1 < b2 ? -1 : b1 > b2;
 }
 
-static bool tree_tracecompass(ts_sync *s, size_t root)
+static bool tree_tracecompass(ts_sync *s, size_t root, bool pw)
 {
     /* breadth-first from the root; adjacency in pair creation order, R->O then O->R */
     size_t *queue = malloc(s->nh * sizeof *queue);
@@ -248,7 +320,7 @@ static bool tree_tracecompass(ts_sync *s, size_t root)
         size_t v = queue[qh++];
         for (size_t i = 0; i < s->np; i++) {
             spair *p = &s->p[i];
-            if (!p->has_maps || (p->r != v && p->o != v)) continue;
+            if (!edge_ok(p, pw) || (p->r != v && p->o != v)) continue;
             size_t w = p->r == v ? p->o : p->r;
             if (s->h[w].reached) continue;
             s->h[w].reached = true;
@@ -262,7 +334,7 @@ static bool tree_tracecompass(ts_sync *s, size_t root)
     return true;
 }
 
-static bool tree_accuracy(ts_sync *s, size_t root)
+static bool tree_accuracy(ts_sync *s, size_t root, bool pw)
 {
     /* Dijkstra on (fail edges, approximate edges, sum of error bounds) */
     bool *done = calloc(s->nh, sizeof *done);
@@ -280,12 +352,12 @@ static bool tree_accuracy(ts_sync *s, size_t root)
         done[v] = true;
         for (size_t i = 0; i < s->np; i++) {
             spair *p = &s->p[i];
-            if (!p->has_maps || (p->r != v && p->o != v)) continue;
+            if (!edge_ok(p, pw) || (p->r != v && p->o != v)) continue;
             size_t w = p->r == v ? p->o : p->r;
             if (done[w]) continue;
             uint64_t f, a;
             int64_t b;
-            edge_key(p, &f, &a, &b);
+            edge_key(p, pw, &f, &a, &b);
             f += s->h[v].k_fail;
             a += s->h[v].k_approx;
             b = add_bound(b, s->h[v].k_bound);
@@ -303,6 +375,45 @@ static bool tree_accuracy(ts_sync *s, size_t root)
     }
     free(done);
     return true;
+}
+
+/* A trace's piecewise map as FORMULAS segments: the first and last extend over the
+ * trace's range (every piece applies from its start; the first before it too).  A
+ * map of one piece equal to the single line needs none. */
+static ts_status set_segments(ts_formulas *f, const strace *t, const shost *h, ts_error *err)
+{
+    const pwmap *m = &h->map;
+    if (m->n == 1 && !dec_cmp(m->lm[0].slope, h->slope) && !dec_cmp(m->lm[0].offset, h->offset))
+        return TS_OK;
+    ts_formula_segment *sg = calloc(m->n, sizeof *sg);
+    char(*txt)[2][TS_DEC_TEXT_MAX] = calloc(m->n, sizeof *txt);
+    if (!sg || !txt) {
+        free(sg);
+        free(txt);
+        return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    bool known = t->begin != 0 || t->end != 0;
+    for (size_t i = 0; i < m->n; i++) {
+        sg[i].start_ns = m->start[i];
+        sg[i].end_ns = i + 1 < m->n ? m->start[i + 1] : INT64_MAX;
+        if (i == 0)
+            sg[i].start_ns = m->n > 1
+                                 ? (known && t->begin < sg[i].end_ns ? t->begin : sg[i].end_ns - 1)
+                                 : (known ? t->begin : INT64_MIN);
+        if (i + 1 == m->n)
+            sg[i].end_ns = known && t->end > sg[i].start_ns ? t->end
+                           : m->n > 1                       ? sg[i].start_ns + 1
+                                                            : INT64_MAX;
+        if (sg[i].end_ns <= sg[i].start_ns) sg[i].end_ns = sg[i].start_ns + 1;
+        dec_format(m->lm[i].slope, txt[i][0], TS_DEC_TEXT_MAX);
+        dec_format(m->lm[i].offset, txt[i][1], TS_DEC_TEXT_MAX);
+        sg[i].slope = txt[i][0];
+        sg[i].offset_ns = txt[i][1];
+    }
+    ts_status st = ts_formulas_set_segments(f, t->name, sg, m->n, err);
+    free(sg);
+    free(txt);
+    return st;
 }
 
 static ts_status build_formulas(ts_sync *s, size_t root, int reference, ts_formulas **out,
@@ -336,6 +447,8 @@ static ts_status build_formulas(ts_sync *s, size_t root, int reference, ts_formu
         else
             ts_formulas_set_extra(f, t->name, info.reachable ? info.error_bound_ns : -1,
                                   info.reachable ? sb.data : NULL);
+        if (!st && s->solved_pw && info.reachable && !info.is_reference)
+            st = set_segments(f, t, h, err);
     }
     sb_free(&sb);
     if (st) {
@@ -346,15 +459,390 @@ static ts_status build_formulas(ts_sync *s, size_t root, int reference, ts_formu
     return TS_OK;
 }
 
+static void reset_hosts(ts_sync *s)
+{
+    for (size_t i = 0; i < s->nh; i++) {
+        shost *h = &s->h[i];
+        free(h->path);
+        h->path = NULL;
+        h->path_len = 0;
+        h->reached = false;
+        h->depth = 0;
+        h->k_fail = h->k_approx = 0;
+        h->k_bound = 0;
+        h->bound = -1;
+        h->cross = h->cross_unmet = 0;
+        h->worst = TS_SYNC_ACCURATE;
+    }
+}
+
+static bool make_paths(ts_sync *s, size_t root)
+{
+    for (size_t i = 0; i < s->nh; i++) {
+        shost *h = &s->h[i];
+        if (!h->reached) continue;
+        h->path = malloc((h->depth + 1) * sizeof *h->path);
+        if (!h->path) return false;
+        size_t v = i, n = 0;
+        for (;;) {
+            h->path[n++] = s->h[v].first_trace;
+            if (v == root) break;
+            v = s->h[v].parent;
+        }
+        h->path_len = n;
+    }
+    return true;
+}
+
+/* The piecewise maps per pair: the points sorted, the segments; and the single line
+ * from the same points (the hull method's, unless the pair needs one segment and
+ * no point was left out: then it is that segment's hull). */
+static ts_status pw_pairs(ts_sync *s, ts_error *err)
+{
+    for (size_t i = 0; i < s->np; i++) {
+        spair *p = &s->p[i];
+        hull_reset(&p->h);
+        ts_status st = pw_solve(&p->pw, &p->h, err);
+        if (st) return st;
+        if (p->pw.single) continue;
+        hull_reset(&p->h); /* in time order: where it fails is where the first break is */
+        size_t iu = 0, il = 0;
+        while ((iu < p->pw.nu || il < p->pw.nl) && !p->h.failed) {
+            bool u = iu < p->pw.nu && (il >= p->pw.nl || p->pw.u[iu].x <= p->pw.l[il].x);
+            pwpt q = u ? p->pw.u[iu++] : p->pw.l[il++];
+            if (!hull_add(&p->h, u, q.x, q.y))
+                return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+        }
+        /* once failed it keeps its state: count the rest */
+        p->h.o_to_r += p->pw.nu - iu;
+        p->h.r_to_o += p->pw.nl - il;
+        p->h.matches += (p->pw.nu - iu) + (p->pw.nl - il);
+    }
+    return TS_OK;
+}
+
+/* range of the hosts of pair p in its R time, through the piecewise map */
+static void pw_range(const ts_sync *s, const spair *p, int64_t *lo, int64_t *hi)
+{
+    bool any = false;
+    for (size_t i = 0; i < s->nt; i++) {
+        const strace *t = &s->t[i];
+        if ((t->host != p->r && t->host != p->o) || (t->begin == 0 && t->end == 0)) continue;
+        int64_t b = t->begin, e = t->end;
+        if (t->host == p->o &&
+            (!pwmap_eval(&p->pw.fwd, t->begin, &b) || !pwmap_eval(&p->pw.fwd, t->end, &e)))
+            continue;
+        if (!any || b < *lo) *lo = b;
+        if (!any || e > *hi) *hi = e;
+        any = true;
+    }
+    if (!any) {
+        *lo = INT64_MAX;
+        *hi = INT64_MIN;
+    }
+}
+
+/* the pair's maps the tree uses: the refitted ones if any */
+static const pw_pair *edge_pw(const spair *p)
+{
+    return p->has_fit ? &p->fit : &p->pw;
+}
+
+/* The matches of pair q (between host x and a host y whose map is final) whose
+ * receive maps before their send with x's map mx; with add, each one also becomes a
+ * match between x and its parent par on pair e: the parent's time where the
+ * parent's map reaches the other end's mapped time. */
+static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pwmap *mx,
+                            const spair *e, const shost *par, bool root_parent, pw_pair *add,
+                            uint64_t *n_added, bool *ok)
+{
+    size_t y = q->r == x ? q->o : q->r;
+    const pwmap *my = &s->h[y].map;
+    uint64_t bad = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        const pwpt *pts = dir ? q->pw.l : q->pw.u;
+        size_t n = dir ? q->pw.nl : q->pw.nu;
+        bool o_to_r = !dir;
+        for (size_t i = 0; i < n && *ok; i++) {
+            /* sender and receiver */
+            size_t sh = o_to_r ? q->o : q->r;
+            int64_t ts = o_to_r ? pts[i].y : pts[i].x, tr = o_to_r ? pts[i].x : pts[i].y;
+            bool x_sends = sh == x;
+            int64_t ax = x_sends ? ts : tr, by = x_sends ? tr : ts, mxv, myv;
+            if (!pwmap_eval(my, by, &myv)) continue;
+            if (pwmap_eval(mx, ax, &mxv) && (x_sends ? mxv > myv : myv > mxv)) bad++;
+            if (!add) continue;
+            /* x sends: x's map must stay at or below myv at ax: the parent received at
+             * the last of its times mapping to myv at most; x receives: the parent sent
+             * at the first of its times mapping to myv at least */
+            int64_t pt;
+            if (root_parent)
+                pt = myv;
+            else if (x_sends)
+                pt = myv == INT64_MAX ? myv : first_reaching_pub(&par->map, myv + 1) - 1;
+            else
+                pt = first_reaching_pub(&par->map, myv);
+            if (pt > TS_HULL_TIME_MAX || pt < -TS_HULL_TIME_MAX) continue;
+            /* as a match of pair e: x -> parent or parent -> x */
+            bool x_is_o = e->o == x;
+            bool e_o_to_r = x_sends == x_is_o;
+            int64_t ex = x_is_o ? pt : ax, ey = x_is_o ? ax : pt;
+            if (!pw_add(add, e_o_to_r, ex, ey)) *ok = false;
+            (*n_added)++;
+        }
+    }
+    return bad;
+}
+
+/* the violations of a host's map on its own edge (its points may be left out by a
+ * refit) */
+static uint64_t edge_check(const ts_sync *s, const spair *e, size_t x, const pwmap *mx)
+{
+    bool ok = true;
+    uint64_t n = 0;
+    return cross_check(s, e, x, mx, e, NULL, false, NULL, &n, &ok);
+}
+
+/* Does the refitted map fit of pair e stay within the bounds of e's own matches (at
+ * every point and knot of both, within the pair's range)?  Matches with other hosts
+ * may only choose within what the pair's own matches allow: a refit that leaves it
+ * follows wrong matches, or another host's map that lies too far off. */
+static bool within_bounds(spair *e, const pw_pair *fit, int64_t lo, int64_t hi)
+{
+    if (!e->pw.fu && !pw_bounds(&e->pw, lo, hi, true)) return false;
+    bool ok = true;
+    for (int w = 0; w < 2 && ok; w++) {
+        size_t nb;
+        int64_t *bp = pw_breakpoints(w ? fit : &e->pw, &nb);
+        if (!bp) return false;
+        for (size_t i = 0; i < nb && ok; i++) {
+            if (bp[i] < lo || bp[i] > hi) continue;
+            int64_t a, b;
+            if (!pwmap_eval(&fit->back, bp[i], &a) || !pwmap_eval(&e->pw.back, bp[i], &b)) {
+                ok = false;
+                break;
+            }
+            int64_t d = a - b;
+            for (int side = -1; side <= 1 && ok; side += 2) {
+                int64_t l, h;
+                pw_bound_at(&e->pw, bp[i], side, &l, &h);
+                if ((l >= 0 && l + d < 0) || (h >= 0 && h - d < 0)) ok = false;
+            }
+        }
+        free(bp);
+    }
+    return ok;
+}
+
+/* is pair q one of host x's pairs off its path, with a host in `with`? */
+static bool cross_pair(const ts_sync *s, const spair *q, const spair *e, size_t x, const bool *with)
+{
+    return q != e && (q->r == x || q->o == x) && with[q->r == x ? q->o : q->r];
+}
+
+/* matches of host x's pairs off its path (with hosts in `with`) that its map m
+ * makes receive before their send */
+static uint64_t cross_bad(const ts_sync *s, size_t x, const spair *e, const pwmap *m,
+                          const bool *with)
+{
+    uint64_t bad = 0, n = 0;
+    bool ok = true;
+    for (size_t i = 0; i < s->np; i++)
+        if (cross_pair(s, &s->p[i], e, x, with))
+            bad += cross_check(s, &s->p[i], x, m, e, NULL, false, NULL, &n, &ok);
+    return bad;
+}
+
+/* Host x's map, composed along its edge, need not agree with matches between x and
+ * hosts off its path (the errors of two paths add up): when some of those matches
+ * (with the hosts in `with`, whose maps are final for now) would receive before
+ * their send, the edge is refitted to its own matches plus those ones, carried over
+ * to the parent's time through the hosts' maps.  Kept when fewer matches (its own
+ * included) receive before their send and it stays within the bounds of the edge's
+ * own matches, which remain its bounds (shifted to the refitted map). */
+static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, int64_t hi,
+                           ts_error *err)
+{
+    shost *h = &s->h[x];
+    const shost *par = &s->h[h->parent];
+    spair *e = &s->p[h->via_pair];
+    bool root_parent = h->depth == 1; /* the reference's map is the identity */
+    h->cross = 0;
+    for (size_t i = 0; i < s->np; i++)
+        if (cross_pair(s, &s->p[i], e, x, with)) h->cross += s->p[i].pw.nu + s->p[i].pw.nl;
+    uint64_t before = cross_bad(s, x, e, &h->map, with);
+    h->cross_unmet = before;
+    if (!before) return TS_OK;
+    before += edge_check(s, e, x, &h->map);
+    pw_pair fit;
+    pw_init(&fit, s->outliers);
+    bool ok = true;
+    uint64_t n = 0;
+    for (size_t i = 0; i < e->pw.nu && ok; i++) ok = pw_add(&fit, true, e->pw.u[i].x, e->pw.u[i].y);
+    for (size_t i = 0; i < e->pw.nl && ok; i++)
+        ok = pw_add(&fit, false, e->pw.l[i].x, e->pw.l[i].y);
+    for (size_t i = 0; i < s->np && ok; i++)
+        if (cross_pair(s, &s->p[i], e, x, with))
+            cross_check(s, &s->p[i], x, &h->map, e, par, root_parent, &fit, &n, &ok);
+    ts_status st =
+        ok ? pw_solve(&fit, NULL, err) : ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    pwmap m;
+    pwmap_init(&m);
+    const pwmap *em = e->r == h->parent ? &fit.fwd : &fit.back;
+    uint64_t after = 0, unmet = 0;
+    bool keep = !st && fit.has_maps && pwmap_compose(&par->map, em, TS_DEC_DIGITS, &m);
+    if (keep) {
+        unmet = cross_bad(s, x, e, &m, with);
+        after = unmet + edge_check(s, e, x, &m);
+        keep = after < before && within_bounds(e, &fit, lo, hi);
+    }
+    if (!keep) {
+        pwmap_free(&m);
+        pw_free(&fit);
+        return st;
+    }
+    pwmap_free(&h->map);
+    h->map = m;
+    h->cross_unmet = unmet;
+    pw_free(&e->fit);
+    e->fit = fit;
+    e->has_fit = true;
+    /* the largest shift between the two R -> O maps: at their knots and the ends */
+    int64_t sh = 0;
+    for (int w = 0; w < 2; w++) {
+        const pw_pair *pp = w ? &e->fit : &e->pw;
+        for (size_t k = 1; k <= pp->nseg + 1; k++) {
+            int64_t t = k == pp->nseg ? lo : k == pp->nseg + 1 ? hi : pp->seg[k].kx;
+            int64_t a, b;
+            if (!pwmap_eval(&e->fit.back, t, &a) || !pwmap_eval(&e->pw.back, t, &b)) continue;
+            int64_t d = a > b ? a - b : b - a;
+            if (d > sh) sh = d;
+        }
+    }
+    e->fit_shift = sh;
+    return TS_OK;
+}
+
+#define PW_ROUNDS 3 /* reconciliation rounds */
+
+/* The piecewise tree and maps (after the single lines'). */
+static ts_status pw_tree(ts_sync *s, size_t root, ts_error *err)
+{
+    for (size_t i = 0; i < s->np; i++) {
+        spair *p = &s->p[i];
+        p->pw_bound = -1;
+        if (!p->pw.has_maps) continue;
+        int64_t lo, hi;
+        pw_range(s, p, &lo, &hi);
+        if (!pw_bounds(&p->pw, lo, hi, s->keep_bounds))
+            return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+        /* the largest bound (reported), and for choosing paths the typical one: the
+         * segments' largest bounds weighted by the time they cover (one bridge over a
+         * clock step should not divert every path) */
+        p->pw_bound = 0;
+        __int128 wsum = 0, wlen = 0;
+        bool unb = false;
+        for (size_t k = 0; k < p->pw.nseg; k++) {
+            int64_t v = p->pw.seg[k].max_bound;
+            int64_t a = k ? p->pw.seg[k].kx : lo, b = k + 1 < p->pw.nseg ? p->pw.seg[k + 1].kx : hi;
+            __int128 len = b > a ? (__int128)b - a : 1;
+            if (v < 0 || p->pw_bound < 0)
+                p->pw_bound = -1;
+            else if (v > p->pw_bound)
+                p->pw_bound = v;
+            if (v < 0)
+                unb = true;
+            else
+                wsum += (__int128)v * len, wlen += len;
+        }
+        p->pw_weight = unb || !wlen ? -1 : (int64_t)(wsum / wlen);
+    }
+    reset_hosts(s);
+    for (size_t i = 0; i < s->np; i++) {
+        s->p[i].in_tree = false;
+        s->p[i].has_fit = false;
+        s->p[i].fit_shift = 0;
+    }
+    bool *done = calloc(s->nh, sizeof *done);
+    if (!done) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    done[root] = true;
+    s->h[root].reached = true;
+    if (!tree_accuracy(s, root, true) ||
+        !pwmap_set_linear(&s->h[root].map, dec_i64(1), dec_i64(0))) {
+        free(done);
+        return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    s->h[root].bound = 0;
+    /* in order of depth (parents first); the first round reconciles each host with
+     * those mapped before it, the next ones with every other host (and recompose the
+     * maps below a host whose map changed) */
+    for (int round = 0; round < PW_ROUNDS; round++) {
+        uint64_t unmet = 0;
+        for (size_t d = 1; d <= s->nh; d++)
+            for (size_t i = 0; i < s->nh; i++) {
+                shost *h = &s->h[i];
+                if (!h->reached || h->depth != d) continue;
+                const shost *par = &s->h[h->parent];
+                spair *p = &s->p[h->via_pair];
+                if (!par->reached) {
+                    h->reached = false;
+                    continue;
+                }
+                /* the edge parent -> i maps i time -> parent time */
+                const pwmap *e = p->r == h->parent ? &edge_pw(p)->fwd : &edge_pw(p)->back;
+                if (!pwmap_compose(&par->map, e, TS_DEC_DIGITS, &h->map)) {
+                    h->reached = false; /* out of range: unusable */
+                    continue;
+                }
+                p->in_tree = true;
+                int64_t lo, hi;
+                pw_range(s, p, &lo, &hi);
+                ts_status st = reconcile(s, i, done, lo, hi, err);
+                if (st) {
+                    free(done);
+                    return st;
+                }
+                done[i] = true;
+                unmet += h->cross_unmet;
+                /* a refit moves the map by up to fit_shift O ns within the bounds (in R
+                 * time: over the slowest rate, 200/201 at least, rounded up) */
+                int64_t eb = p->pw_bound;
+                if (p->has_fit && eb >= 0)
+                    eb = add_bound(eb, p->fit_shift + p->fit_shift / 128 + 2);
+                h->bound = add_bound(par->bound, eb);
+                ts_sync_quality q = p->pw.quality;
+                h->worst = qrank(q) > qrank(par->worst) ? q : par->worst;
+            }
+        if (!unmet) break;
+    }
+    /* what is left: every pair off the paths, counted at both its hosts */
+    for (size_t i = 0; i < s->nh; i++) {
+        shost *h = &s->h[i];
+        h->cross = h->cross_unmet = 0;
+        if (!h->reached || i == root) continue;
+        const spair *e = &s->p[h->via_pair];
+        for (size_t j = 0; j < s->np; j++)
+            if (cross_pair(s, &s->p[j], e, i, done)) h->cross += s->p[j].pw.nu + s->p[j].pw.nl;
+        if (h->cross) h->cross_unmet = cross_bad(s, i, e, &h->map, done);
+    }
+    free(done);
+    if (!make_paths(s, root)) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    return TS_OK;
+}
+
 ts_status ts_sync_solve(ts_sync *s, int reference, ts_formulas **out, ts_error *err)
 {
     bool compat = s->mode == TS_SYNC_COMPAT_TRACECOMPASS;
+    bool pw = s->method == TS_SYNC_METHOD_PIECEWISE;
     int digits = compat ? TS_DEC_COMPAT_DIGITS : TS_DEC_DIGITS;
     *out = NULL;
+    s->solved_pw = false;
     if (s->nt == 0) return ts_error_set(err, TS_ERR_ARG, "no traces to synchronize");
     if (reference >= (int)s->nt)
         return ts_error_set(err, TS_ERR_ARG, "reference trace %d: only %zu traces", reference,
                             s->nt);
+    ts_status st;
+    if (pw && (st = pw_pairs(s, err))) return st;
     /* pair maps and bounds */
     for (size_t i = 0; i < s->np; i++) {
         spair *p = &s->p[i];
@@ -367,19 +855,10 @@ ts_status ts_sync_solve(ts_sync *s, int reference, ts_formulas **out, ts_error *
             p->bound = hull_error_bound(&p->h, lo, hi);
         }
     }
+    reset_hosts(s);
     for (size_t i = 0; i < s->nh; i++) {
-        shost *h = &s->h[i];
-        free(h->path);
-        h->path = NULL;
-        h->path_len = 0;
-        h->reached = false;
-        h->depth = 0;
-        h->k_fail = h->k_approx = 0;
-        h->k_bound = 0;
-        h->slope = dec_i64(1);
-        h->offset = dec_i64(0);
-        h->bound = -1;
-        h->worst = TS_SYNC_ACCURATE;
+        s->h[i].slope = dec_i64(1);
+        s->h[i].offset = dec_i64(0);
     }
     /* root */
     size_t root = reference >= 0 ? s->t[reference].host : s->t[0].host;
@@ -397,7 +876,7 @@ ts_status ts_sync_solve(ts_sync *s, int reference, ts_formulas **out, ts_error *
         }
     }
     s->h[root].reached = true;
-    if (!(compat ? tree_tracecompass(s, root) : tree_accuracy(s, root)))
+    if (!(compat ? tree_tracecompass(s, root, false) : tree_accuracy(s, root, false)))
         return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     /* formulas in order of depth, so that parents come first */
     s->h[root].bound = 0;
@@ -432,19 +911,12 @@ ts_status ts_sync_solve(ts_sync *s, int reference, ts_formulas **out, ts_error *
             ts_sync_quality q = hull_quality(&p->h);
             h->worst = qrank(q) > qrank(par->worst) ? q : par->worst;
         }
-    /* paths */
-    for (size_t i = 0; i < s->nh; i++) {
-        shost *h = &s->h[i];
-        if (!h->reached) continue;
-        h->path = malloc((h->depth + 1) * sizeof *h->path);
-        if (!h->path) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
-        size_t v = i, n = 0;
-        for (;;) {
-            h->path[n++] = s->h[v].first_trace;
-            if (v == root) break;
-            v = s->h[v].parent;
-        }
-        h->path_len = n;
+    if (!make_paths(s, root)) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    /* piecewise: the hosts keep their single lines; the tree, paths, bounds and
+     * qualities become the piecewise maps' */
+    if (pw) {
+        if ((st = pw_tree(s, root, err))) return st;
+        s->solved_pw = true;
     }
     return build_formulas(s, root, reference, out, err);
 }
@@ -493,6 +965,58 @@ void ts_sync_pair(const ts_sync *s, size_t i, ts_sync_pair_info *out)
     out->in_tree = p->in_tree;
     out->fail_match = h->failed ? h->fail_match : 0;
     out->fail_time_ns = h->failed ? h->fail_time : 0;
+    out->hull_quality = out->quality;
+    out->hull_error_bound_ns = out->error_bound_ns;
+    out->max_below_ns = out->max_above_ns = -1;
+    if (s->solved_pw) {
+        out->quality = p->pw.quality;
+        out->error_bound_ns = p->pw_bound;
+        out->segments = p->pw.has_maps ? p->pw.nseg : 0;
+        out->outliers = p->pw.isolated;
+        out->conflicts = p->pw.conflicts;
+        out->max_below_ns = p->pw.max_lo;
+        out->max_above_ns = p->pw.max_hi;
+    }
+}
+
+void ts_sync_pair_segment(const ts_sync *s, size_t pair, size_t j, ts_sync_segment_info *out)
+{
+    const pw_pair *p = &s->p[pair].pw;
+    const pw_seg *g = &p->seg[j];
+    memset(out, 0, sizeof *out);
+    out->start_ns = j ? g->kx : INT64_MIN;
+    out->end_ns = j + 1 < p->nseg ? p->seg[j + 1].kx : INT64_MAX;
+    if (g->nu + g->nl) {
+        out->first_match_ns = g->first_x;
+        out->last_match_ns = g->last_x;
+    }
+    out->o_to_r = g->nu;
+    out->r_to_o = g->nl;
+    dec_format(g->slope, out->slope, sizeof out->slope);
+    dec_format(g->offset, out->offset, sizeof out->offset);
+    out->drift_ppm = dec_to_double(dec_mul(dec_sub(g->slope, dec_i64(1)), dec_i64(1000000), 0));
+    out->bridge = g->bridge;
+    out->quality = g->has_amax && g->has_amin ? TS_SYNC_ACCURATE : TS_SYNC_APPROXIMATE;
+    out->max_below_ns = g->max_lo;
+    out->max_above_ns = g->max_hi;
+    out->max_bound_ns = g->max_bound;
+}
+
+size_t ts_sync_pair_outlier_count(const ts_sync *s, size_t pair)
+{
+    return s->solved_pw ? s->p[pair].pw.nout : 0;
+}
+
+void ts_sync_pair_outlier(const ts_sync *s, size_t pair, size_t i, ts_sync_outlier *out)
+{
+    const pw_outlier *o = &s->p[pair].pw.out[i];
+    memset(out, 0, sizeof *out);
+    out->o_to_r = o->o_to_r;
+    /* O->R: sent on O at y, received on R at x; R->O: sent on R at x, received at y */
+    out->send_ns = o->o_to_r ? o->y : o->x;
+    out->recv_ns = o->o_to_r ? o->x : o->y;
+    out->conflict = o->kind == PW_CONFLICT;
+    out->latency_ns = o->latency_ns;
 }
 
 void ts_sync_trace(const ts_sync *s, size_t trace, ts_sync_trace_info *out)
@@ -508,8 +1032,8 @@ void ts_sync_trace(const ts_sync *s, size_t trace, ts_sync_trace_info *out)
         out->quality = TS_SYNC_ABSENT;
         for (size_t i = 0; i < s->np; i++)
             if ((s->p[i].r == t->host || s->p[i].o == t->host) &&
-                hull_quality(&s->p[i].h) > out->quality)
-                out->quality = hull_quality(&s->p[i].h);
+                edge_quality(&s->p[i], s->solved_pw) > out->quality)
+                out->quality = edge_quality(&s->p[i], s->solved_pw);
     }
     dec_format(h->slope, out->slope, sizeof out->slope);
     dec_format(h->offset, out->offset_ns, sizeof out->offset_ns);
@@ -522,4 +1046,243 @@ void ts_sync_trace(const ts_sync *s, size_t trace, ts_sync_trace_info *out)
     out->pair = h->reached && h->path_len > 1 ? (int)h->via_pair : -1;
     out->path_len = h->path_len;
     out->path = h->path;
+    out->segments = s->solved_pw && h->reached ? h->map.n : 0;
+    if (s->solved_pw && h->reached) {
+        out->cross_matches = h->cross;
+        out->cross_unmet = h->cross_unmet;
+    }
+}
+
+/* ---- per-instant bounds (piecewise method) ------------------------------------------ */
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+    if (a < 0 || b < 0) return -1;
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/* v * slope (fixed point, 2^-40 units), rounded up; -1 stays -1 */
+static int64_t scale_up(int64_t v, int64_t fx)
+{
+    if (v < 0 || fx == INT64_MAX) return v < 0 ? -1 : (v ? -1 : 0);
+    __int128 r = ((__int128)v * fx + PW_FX_ONE - 1) / PW_FX_ONE;
+    return r > ((__int128)1 << 62) ? -1 : (int64_t)r;
+}
+
+/* a pair's bounds at R time x in the parent's time, the largest over [x - wl, x + wh]
+ * (the ends and the middle: the bounds are monotonic between matches); side: which
+ * limit at x on the R side (on the O side, both) */
+static void edge_bounds(const spair *p, bool child_is_r, int64_t x, int64_t wl, int64_t wh,
+                        int side, int64_t *lo, int64_t *hi)
+{
+    int64_t xs[3] = {x, x - wl, x + wh};
+    *lo = *hi = 0;
+    for (int i = 0; i < (wl || wh ? 3 : 1) * 2; i++) {
+        /* on the O side, x is the floor of the mapped time: the instant lies at x or
+         * just past it, so both limits at x count */
+        int sd = i % 2 ? 1 : -1;
+        if (child_is_r && i % 2) continue;
+        if (child_is_r) sd = i / 2 ? 0 : side;
+        int64_t l, h;
+        pw_bound_at(&p->pw, xs[i / 2], sd, &l, &h);
+        if (p->has_fit) { /* relative to the refitted map: shifted by d = fit - pw */
+            int64_t a, b;
+            if (pwmap_eval(&p->fit.back, xs[i / 2], &a) && pwmap_eval(&p->pw.back, xs[i / 2], &b)) {
+                int64_t d = a - b;
+                if (l >= 0) l = l + d > 0 ? l + d : 0;
+                if (h >= 0) h = h - d > 0 ? h - d : 0;
+            } else {
+                l = h = -1;
+            }
+        }
+        pw_conv(&p->pw, xs[i / 2], child_is_r, &l, &h);
+        if (l < 0 || *lo < 0)
+            *lo = -1;
+        else if (l > *lo)
+            *lo = l;
+        if (h < 0 || *hi < 0)
+            *hi = -1;
+        else if (h > *hi)
+            *hi = h;
+    }
+}
+
+static ts_status bounds_at(const ts_sync *s, size_t trace, int64_t t, int side, int64_t *below,
+                           int64_t *above, ts_error *err)
+{
+    *below = *above = -1;
+    if (!s->solved_pw || trace >= s->nt || !s->keep_bounds)
+        return ts_error_set(err, TS_ERR_ARG,
+                            "bounds per instant need the piecewise method and "
+                            "ts_sync_keep_bounds before ts_sync_solve");
+    size_t v = s->t[trace].host;
+    if (!s->h[v].reached)
+        return ts_error_set(err, TS_ERR_ARG, "trace '%s' is not joined to the reference",
+                            s->t[trace].name);
+    int64_t x = t, lo = 0, hi = 0; /* the true time of host v lies in [x - lo, x + hi] */
+    bool first = true;
+    while (s->h[v].path_len > 1) {
+        const spair *p = &s->p[s->h[v].via_pair];
+        bool child_is_r = p->r == v;
+        const pwmap *e = child_is_r ? &edge_pw(p)->back : &edge_pw(p)->fwd;
+        int64_t nx, xr, wl = 0, wh = 0;
+        if (!pwmap_eval(e, x, &nx)) return ts_error_set(err, TS_ERR_ARG, "time out of range");
+        xr = child_is_r ? x : nx; /* the pair's R time */
+        if (lo < 0 || hi < 0) {
+            *below = *above = -1;
+            return TS_OK;
+        }
+        if (child_is_r) {
+            wl = lo;
+            wh = hi;
+        } else { /* the window in R time, through the map (rounded outwards) */
+            int64_t a, b;
+            if (pwmap_eval(e, x - lo, &a) && pwmap_eval(e, x + hi, &b)) {
+                wl = nx - a + 1;
+                wh = b - nx + 1;
+            }
+        }
+        int64_t el, eh;
+        edge_bounds(p, child_is_r, xr, first ? 0 : wl, first ? 0 : wh, first ? side : 0, &el, &eh);
+        int64_t fx = pwmap_max_slope_fx(e);
+        lo = add_sat(scale_up(lo, fx), el);
+        hi = add_sat(scale_up(hi, fx), eh);
+        x = nx;
+        v = s->h[v].parent;
+        first = false;
+    }
+    *below = lo;
+    *above = hi;
+    return TS_OK;
+}
+
+ts_status ts_sync_trace_bounds_at(const ts_sync *s, size_t trace, int64_t t, int64_t *below_ns,
+                                  int64_t *above_ns, ts_error *err)
+{
+    return bounds_at(s, trace, t, 0, below_ns, above_ns, err);
+}
+
+typedef struct brow {
+    int64_t t;
+    int side;
+} brow;
+
+static int cmp_brow(const void *a, const void *b)
+{
+    const brow *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    return x->side < y->side ? -1 : x->side > y->side;
+}
+
+/* the own times of trace host h where its bounds may bend or jump */
+static brow *bound_rows(const ts_sync *s, size_t h, size_t *n, ts_error *err)
+{
+    brow *rows = NULL;
+    size_t nr = 0, cap = 0;
+    pwmap part; /* own time -> time of host v */
+    pwmap_init(&part);
+    bool ok = pwmap_set_linear(&part, dec_i64(1), dec_i64(0));
+    for (size_t v = h; ok && s->h[v].path_len > 1; v = s->h[v].parent) {
+        const spair *p = &s->p[s->h[v].via_pair];
+        bool child_is_r = p->r == v;
+        /* the breakpoints of its own bounds, and of the refitted map's shift */
+        for (int w = 0; w < (p->has_fit ? 2 : 1) && ok; w++) {
+            size_t nb;
+            int64_t *bp = pw_breakpoints(w ? &p->fit : &p->pw, &nb);
+            if (!bp) {
+                ok = false;
+                break;
+            }
+            for (size_t i = 0; i < nb && ok; i++) {
+                /* the breakpoint in v's time: exact (an integer) on the R side; on the O side
+                 * between the map's values around it */
+                int64_t a, b;
+                if (child_is_r) {
+                    a = b = bp[i];
+                } else if (pwmap_eval(&edge_pw(p)->back, bp[i], &a)) {
+                    b = a + 1;
+                } else {
+                    continue;
+                }
+                int64_t ta = v == h ? a : first_reaching_pub(&part, a);
+                int64_t tb = v == h ? b : first_reaching_pub(&part, b);
+                if (nr + 2 > cap) {
+                    size_t nc = cap ? 2 * cap : 1024;
+                    brow *nrw = realloc(rows, nc * sizeof *nrw);
+                    if (!nrw) {
+                        ok = false;
+                        break;
+                    }
+                    rows = nrw;
+                    cap = nc;
+                }
+                if (ta == tb) { /* a jump at an instant: both limits */
+                    rows[nr++] = (brow){ta, -1};
+                    rows[nr++] = (brow){ta, 1};
+                } else {
+                    rows[nr++] = (brow){ta, 0};
+                    rows[nr++] = (brow){tb, 0};
+                }
+            }
+            free(bp);
+        }
+        const pwmap *e = child_is_r ? &edge_pw(p)->back : &edge_pw(p)->fwd;
+        pwmap np;
+        pwmap_init(&np);
+        ok = ok && pwmap_compose(e, &part, TS_DEC_DIGITS, &np);
+        pwmap_free(&part);
+        part = np;
+    }
+    pwmap_free(&part);
+    if (!ok) {
+        free(rows);
+        ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    qsort(rows, nr, sizeof *rows, cmp_brow);
+    size_t w = 0;
+    for (size_t i = 0; i < nr; i++)
+        if (!w || rows[i].t != rows[w - 1].t || rows[i].side != rows[w - 1].side)
+            rows[w++] = rows[i];
+    *n = w;
+    return rows ? rows : calloc(1, sizeof *rows);
+}
+
+ts_status ts_sync_write_bounds(const ts_sync *s, const ts_formulas *f, const char *path,
+                               ts_error *err)
+{
+    if (!s->solved_pw || !s->keep_bounds)
+        return ts_error_set(err, TS_ERR_ARG,
+                            "bounds per instant need the piecewise method and "
+                            "ts_sync_keep_bounds before ts_sync_solve");
+    ts_outfile o;
+    ts_status st = ts_outfile_open(&o, path, err);
+    if (st) return st;
+    sb_puts(&o.sb, "trace,own_ns,ref_ns,below_ns,above_ns\n");
+    for (size_t i = 0; i < s->nt && !st; i++) {
+        const shost *h = &s->h[s->t[i].host];
+        if (!h->reached || h->path_len <= 1) continue;
+        size_t n;
+        brow *rows = bound_rows(s, s->t[i].host, &n, err);
+        if (!rows) {
+            st = err->code;
+            break;
+        }
+        int fi = ts_formulas_find(f, s->t[i].name);
+        for (size_t r = 0; r < n && !st; r++) {
+            int64_t ref, lo, hi;
+            if (fi < 0 || !ts_formulas_entry_map(f, (size_t)fi, rows[r].t, &ref)) continue;
+            if (bounds_at(s, i, rows[r].t, rows[r].side, &lo, &hi, err)) continue;
+            ts_csv_field(&o.sb, s->t[i].name);
+            sb_printf(&o.sb, ",%lld,%lld,%lld,%lld\n", (long long)rows[r].t, (long long)ref,
+                      (long long)lo, (long long)hi);
+            st = ts_outfile_flush(&o, false, err);
+        }
+        free(rows);
+    }
+    if (st) {
+        ts_outfile_discard(&o);
+        return st;
+    }
+    return ts_outfile_close(&o, err);
 }
