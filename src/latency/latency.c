@@ -284,7 +284,7 @@ static ts_status finish(lat_ctx *c, ts_latency_result *out, ts_error *err)
         gs[i].dst = trace_name(c->set, c->g[i].dst);
         gs[i].index = i;
     }
-    qsort(gs, c->ng, sizeof *gs, cmp_gsort);
+    if (c->ng) qsort(gs, c->ng, sizeof *gs, cmp_gsort);
     uint32_t *rank = malloc((c->ng ? c->ng : 1) * sizeof *rank);
     if (!rank) {
         free(gs);

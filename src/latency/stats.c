@@ -200,7 +200,7 @@ void ts_latacc_result(ts_latacc *a, ts_latency_stats *out)
         out->median_ns = hist_quantile(a, 1, 2);
         out->p99_ns = hist_quantile(a, 99, 100);
     } else if (!a->failed) {
-        qsort(a->vals, a->nvals, sizeof *a->vals, cmp_i64);
+        if (a->nvals) qsort(a->vals, a->nvals, sizeof *a->vals, cmp_i64);
         out->median_ns = ts_quantile_sorted(a->vals, a->nvals, 1, 2);
         out->p99_ns = ts_quantile_sorted(a->vals, a->nvals, 99, 100);
     } else {

@@ -251,7 +251,7 @@ ts_status clock_build(const sim_clock_spec *spec, const sim_clockfn *follow, int
         }
     }
     if (bp.n > MAX_KNOTS) goto toomany;
-    qsort(bp.v, bp.n, sizeof *bp.v, cmp_i64);
+    if (bp.n) qsort(bp.v, bp.n, sizeof *bp.v, cmp_i64);
     for (size_t i = 0; i < bp.n; i++) {
         int64_t t = bp.v[i];
         if (i > 0 && t == bp.v[i - 1]) continue;
