@@ -163,7 +163,7 @@ bool pwmap_compose(const pwmap *a, const pwmap *b, int digits, pwmap *out)
     size_t n = 0;
     for (size_t i = 1; i < b->n; i++) bp[n++] = b->start[i];
     for (size_t i = 1; i < a->n; i++) bp[n++] = first_reaching(b, a->start[i]);
-    qsort(bp, n, sizeof *bp, cmp_i64);
+    if (n) qsort(bp, n, sizeof *bp, cmp_i64);
     out->n = 0;
     bool ok = true;
     int64_t prev = INT64_MIN;
@@ -276,7 +276,7 @@ static void sort_pts(pwpt *a, size_t n)
             j--;
             if (++moves > budget) {
                 a[j] = v;
-                qsort(a, n, sizeof *a, cmp_pt);
+                if (n) qsort(a, n, sizeof *a, cmp_pt);
                 return;
             }
         }
@@ -1393,7 +1393,7 @@ int64_t *pw_breakpoints(const pw_pair *p, size_t *n)
     for (size_t i = 0; i < p->nu; i++) v[c++] = p->u[i].x;
     for (size_t i = 0; i < p->nl; i++) v[c++] = p->l[i].x;
     for (size_t k = 1; k < p->nseg; k++) v[c++] = p->seg[k].kx;
-    qsort(v, c, sizeof *v, cmp_i64);
+    if (c) qsort(v, c, sizeof *v, cmp_i64);
     size_t w = 0;
     for (size_t i = 0; i < c; i++)
         if (!w || v[i] != v[w - 1]) v[w++] = v[i];
@@ -1433,7 +1433,7 @@ ts_status pw_solve(pw_pair *p, ts_hull *single, ts_error *err)
         hull_free(&last);
         return st;
     }
-    qsort(p->out, p->nout, sizeof *p->out, cmp_out);
+    if (p->nout) qsort(p->out, p->nout, sizeof *p->out, cmp_out);
     p->has_maps = build_maps(p, &last);
     if (single && p->nseg == 1 && p->nout == 0) { /* the single line's hull, as it is */
         ts_hull t = *single;

@@ -1239,7 +1239,7 @@ static brow *bound_rows(const ts_sync *s, size_t h, size_t *n, ts_error *err)
         ts_error_set(err, TS_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    qsort(rows, nr, sizeof *rows, cmp_brow);
+    if (nr) qsort(rows, nr, sizeof *rows, cmp_brow);
     size_t w = 0;
     for (size_t i = 0; i < nr; i++)
         if (!w || rows[i].t != rows[w - 1].t || rows[i].side != rows[w - 1].side)
