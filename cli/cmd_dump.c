@@ -10,16 +10,17 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tracesync dump [--format text|jsonl] [--begin T] [--end T] [--threads N] "
-               "PATH...\n\n"
-               "Print every event of the traces found under PATH (a trace directory, or any folder\n"
-               "holding traces; NAME=PATH names them) in time order across all traces.\n\n"
-               "  --format text|jsonl  text (default): one babeltrace-like line per event;\n"
-               "                       jsonl: one JSON object per event with keys trace, ts,\n"
-               "                       name, cpu, fields (and context when the stream has one)\n"
-               "  --begin T, --end T   only events in [T, T]: ns from origin, a duration with\n"
-               "                       unit (1361214078.5s), or +DURATION from the set's start\n"
-               "  --threads N          decoding threads (default: one per core)\n");
+    fprintf(f,
+            "usage: tracesync dump [--format text|jsonl] [--begin T] [--end T] [--threads N] "
+            "PATH...\n\n"
+            "Print every event of the traces found under PATH (a trace directory, or any folder\n"
+            "holding traces; NAME=PATH names them) in time order across all traces.\n\n"
+            "  --format text|jsonl  text (default): one babeltrace-like line per event;\n"
+            "                       jsonl: one JSON object per event with keys trace, ts,\n"
+            "                       name, cpu, fields (and context when the stream has one)\n"
+            "  --begin T, --end T   only events in [T, T]: ns from origin, a duration with\n"
+            "                       unit (1361214078.5s), or +DURATION from the set's start\n"
+            "  --threads N          decoding threads (default: one per core)\n");
 }
 
 int cmd_dump(int argc, char **argv)
@@ -35,17 +36,31 @@ int cmd_dump(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:b:e:t:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': format = optarg; break;
-        case 'b': b = optarg; break;
-        case 'e': e = optarg; break;
-        case 't': threads = (unsigned)atoi(optarg); break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'f':
+            format = optarg;
+            break;
+        case 'b':
+            b = optarg;
+            break;
+        case 'e':
+            e = optarg;
+            break;
+        case 't':
+            threads = (unsigned)atoi(optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     int json = 0;
-    if (!strcmp(format, "jsonl") || !strcmp(format, "json")) json = 1;
-    else if (strcmp(format, "text")) return cli_usage_error(argv[0], "unknown --format '%s' (text or jsonl)", format);
+    if (!strcmp(format, "jsonl") || !strcmp(format, "json"))
+        json = 1;
+    else if (strcmp(format, "text"))
+        return cli_usage_error(argv[0], "unknown --format '%s' (text or jsonl)", format);
     if (optind >= argc) return cli_usage_error(argv[0], "no trace path given");
     ts_error err;
     ts_traceset *set;

@@ -159,20 +159,26 @@ static void print_json(const ts_traceset *set, const trace_stats *stats, int top
         sb_put_json_str(&sb, ts_trace_host_id(t), strlen(ts_trace_host_id(t)));
         const char *tracer = ts_trace_env_str(t, "tracer_name");
         sb_puts(&sb, ",\"tracer\":{\"name\":");
-        if (tracer) sb_put_json_str(&sb, tracer, strlen(tracer));
-        else sb_puts(&sb, "null");
+        if (tracer)
+            sb_put_json_str(&sb, tracer, strlen(tracer));
+        else
+            sb_puts(&sb, "null");
         const char *keys[] = {"tracer_major", "tracer_minor", "tracer_patchlevel"};
         const char *jk[] = {"major", "minor", "patchlevel"};
         for (int k = 0; k < 3; k++) {
             int64_t v;
             sb_printf(&sb, ",\"%s\":", jk[k]);
-            if (ts_trace_env_int(t, keys[k], &v)) sb_put_i64(&sb, v);
-            else sb_puts(&sb, "null");
+            if (ts_trace_env_int(t, keys[k], &v))
+                sb_put_i64(&sb, v);
+            else
+                sb_puts(&sb, "null");
         }
         const char *domain = ts_trace_env_str(t, "domain");
         sb_puts(&sb, ",\"domain\":");
-        if (domain) sb_put_json_str(&sb, domain, strlen(domain));
-        else sb_puts(&sb, "null");
+        if (domain)
+            sb_put_json_str(&sb, domain, strlen(domain));
+        else
+            sb_puts(&sb, "null");
         sb_puts(&sb, "},\"clock\":{\"name\":");
         sb_put_json_str(&sb, ck.name, strlen(ck.name));
         sb_puts(&sb, ",\"uuid\":");
@@ -190,8 +196,10 @@ static void print_json(const ts_traceset *set, const trace_stats *stats, int top
             if (k) sb_putc(&sb, ',');
             sb_printf(&sb, "{\"stream_class\":%llu,\"instance\":%llu,\"cpu\":",
                       (unsigned long long)si.stream_class_id, (unsigned long long)si.instance_id);
-            if (si.cpu == UINT32_MAX) sb_puts(&sb, "null");
-            else sb_put_u64(&sb, si.cpu);
+            if (si.cpu == UINT32_MAX)
+                sb_puts(&sb, "null");
+            else
+                sb_put_u64(&sb, si.cpu);
             sb_printf(&sb,
                       ",\"files\":%u,\"packets\":%llu,\"bytes\":%llu,\"discarded\":%llu,"
                       "\"lost_packets\":%llu,\"first_file\":",
@@ -200,11 +208,15 @@ static void print_json(const ts_traceset *set, const trace_stats *stats, int top
             sb_put_json_str(&sb, si.first_file, strlen(si.first_file));
             sb_putc(&sb, '}');
         }
-        sb_printf(&sb, "],\"packets\":%llu,\"events\":%llu,\"discarded\":%llu,\"lost_packets\":%llu",
+        sb_printf(&sb,
+                  "],\"packets\":%llu,\"events\":%llu,\"discarded\":%llu,\"lost_packets\":%llu",
                   (unsigned long long)packets, (unsigned long long)s->events,
                   (unsigned long long)disc, (unsigned long long)lostp);
-        if (s->events) sb_printf(&sb, ",\"first_ns\":%lld,\"last_ns\":%lld", (long long)s->first, (long long)s->last);
-        else sb_puts(&sb, ",\"first_ns\":null,\"last_ns\":null");
+        if (s->events)
+            sb_printf(&sb, ",\"first_ns\":%lld,\"last_ns\":%lld", (long long)s->first,
+                      (long long)s->last);
+        else
+            sb_puts(&sb, ",\"first_ns\":null,\"last_ns\":null");
         sb_puts(&sb, ",\"event_counts\":[");
         name_count *v;
         size_t n = sorted_counts(t, s, &v);
@@ -241,10 +253,18 @@ int cmd_info(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "jn:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'n': top = atoi(optarg); break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'j':
+            json = 1;
+            break;
+        case 'n':
+            top = atoi(optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind >= argc) return cli_usage_error(argv[0], "no trace path given");
@@ -276,8 +296,10 @@ int cmd_info(int argc, char **argv)
         s->events++;
         s->per_class[ev->class_index]++;
     }
-    if (json) print_json(set, stats, top);
-    else print_text(set, stats, top);
+    if (json)
+        print_json(set, stats, top);
+    else
+        print_text(set, stats, top);
     cli_print_diags(argv[0], set);
     rc = ts_traceset_error_count(set) ? 3 : 0;
 out:

@@ -23,7 +23,8 @@ static const command commands[] = {
 
 int cli_error(const char *cmd, const ts_error *err)
 {
-    fprintf(stderr, "tracesync %s: error: %s\n", cmd, err->msg[0] ? err->msg : ts_status_name(err->code));
+    fprintf(stderr, "tracesync %s: error: %s\n", cmd,
+            err->msg[0] ? err->msg : ts_status_name(err->code));
     return 1;
 }
 

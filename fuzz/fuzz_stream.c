@@ -34,7 +34,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         size_t n;
         ts_error e;
         if (ts_read_file(src, &d, &n, &e) != TS_OK) {
-            fprintf(stderr, "fuzz_stream: %s (run from the repository root or set TS_ROOT)\n", e.msg);
+            fprintf(stderr, "fuzz_stream: %s (run from the repository root or set TS_ROOT)\n",
+                    e.msg);
             abort();
         }
         ts_write_file(dst, d, n, &e);
@@ -56,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ts_traceset_open(p, 1, &set, &e) != TS_OK) return 0;
     ts_request *rq = ts_request_new();
     ts_request_all_events(rq);
-    ts_request_field(rq, "net_if_receive_skb", "network_header.ipv4.transport_header.tcp.seq", 0, &e);
+    ts_request_field(rq, "net_if_receive_skb", "network_header.ipv4.transport_header.tcp.seq", 0,
+                     &e);
     ts_request_field(rq, "sched_switch", "next_comm", 1, &e);
     ts_iter *it;
     if (ts_iter_new_ex(set, rq, 1, &it, &e) == TS_OK) {

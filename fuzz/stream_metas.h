@@ -6,8 +6,8 @@
 
 static const char *const fuzz_stream_metas[] = {
     "tests/data/traces/bt-lttng-tracefile-rotation/kernel/metadata", /* compact LE, 2.10 */
-    "tests/data/traces/tc-synctraces/scp_src/metadata",             /* large header, 2.1 */
-    "tests/data/traces/tc-flipping-endianness/metadata",            /* big endian */
+    "tests/data/traces/tc-synctraces/scp_src/metadata",              /* large header, 2.1 */
+    "tests/data/traces/tc-flipping-endianness/metadata",             /* big endian */
     "tests/data/traces/bt-multi-domains/kernel/metadata", /* arrays, sequences, enums, bit-fields */
 };
 #define FUZZ_STREAM_NMETAS (sizeof fuzz_stream_metas / sizeof fuzz_stream_metas[0])

@@ -39,7 +39,8 @@ ts_status ts_error_set(ts_error *err, ts_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 ts_status ts_error_setv(ts_error *err, ts_status code, const char *fmt, va_list ap);
 /* Prefix an existing message ("<prefix>: <old message>"). Returns err->code. */
-ts_status ts_error_prefix(ts_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ts_status ts_error_prefix(ts_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void ts_error_clear(ts_error *err);
 const char *ts_status_name(ts_status s);
 

@@ -128,13 +128,13 @@ bool ts_trace_has_event(const ts_trace *t, const char *name);
 typedef struct ts_stream_info {
     uint64_t stream_class_id;
     uint64_t instance_id;
-    uint32_t cpu;        /* from the first packet's cpu_id (UINT32_MAX if none) */
-    uint32_t nfiles;     /* files this stream is split over */
-    uint64_t packets;    /* packets found by the scan */
-    uint64_t bytes;      /* total stream bytes */
-    int64_t begin_ns;    /* first packet's timestamp_begin, ns from origin */
-    int64_t end_ns;      /* largest timestamp_end, ns from origin */
-    uint64_t discarded;  /* events the tracer reported discarded */
+    uint32_t cpu;          /* from the first packet's cpu_id (UINT32_MAX if none) */
+    uint32_t nfiles;       /* files this stream is split over */
+    uint64_t packets;      /* packets found by the scan */
+    uint64_t bytes;        /* total stream bytes */
+    int64_t begin_ns;      /* first packet's timestamp_begin, ns from origin */
+    int64_t end_ns;        /* largest timestamp_end, ns from origin */
+    uint64_t discarded;    /* events the tracer reported discarded */
     uint64_t lost_packets; /* gaps in packet_seq_num */
     const char *first_file;
 } ts_stream_info;
@@ -166,13 +166,13 @@ ts_status ts_request_field(ts_request *rq, const char *event_name, const char *p
 /* ---- iteration --------------------------------------------------------- */
 
 typedef struct ts_event {
-    int64_t ts;        /* ns from origin, after the trace's time map */
-    int64_t ts_raw;    /* ns from origin, as recorded */
-    uint64_t cycles;   /* raw clock value */
-    uint32_t trace;    /* index in the set */
-    uint32_t stream;   /* stream index within the trace */
-    uint32_t cpu;      /* packet context cpu_id (UINT32_MAX if none) */
-    int32_t key;       /* request key of this event's name, or -1 */
+    int64_t ts;           /* ns from origin, after the trace's time map */
+    int64_t ts_raw;       /* ns from origin, as recorded */
+    uint64_t cycles;      /* raw clock value */
+    uint32_t trace;       /* index in the set */
+    uint32_t stream;      /* stream index within the trace */
+    uint32_t cpu;         /* packet context cpu_id (UINT32_MAX if none) */
+    int32_t key;          /* request key of this event's name, or -1 */
     uint32_t class_index; /* event class index within its trace */
     const char *name;
     const ts_value *slots; /* TS_MAX_SLOTS values (TS_VAL_NONE where absent) */

@@ -35,8 +35,10 @@ static int decode_int(ctf_decoder *d, ctf_cursor *c, const ctf_type *t, const ch
     if (c->pos + t->size > c->end) return fail(d, c, "field extends beyond the packet content");
     uint64_t raw = ctf_read_bits(c->buf, c->pos, t->size, t->byte_order == CTF_BE);
     c->pos += t->size;
-    if (t->save_slot >= 0) d->saved[t->save_slot] = t->is_signed ? sign_extend(raw, t->size) : (int64_t)raw;
-    if (t->map_clock >= 0 && d->clock && d->clock_updates) *d->clock = ctf_clock_update(*d->clock, raw, t->size);
+    if (t->save_slot >= 0)
+        d->saved[t->save_slot] = t->is_signed ? sign_extend(raw, t->size) : (int64_t)raw;
+    if (t->map_clock >= 0 && d->clock && d->clock_updates)
+        *d->clock = ctf_clock_update(*d->clock, raw, t->size);
     if (t->role) {
         d->roles[t->role] = raw;
         d->roles_seen |= 1u << t->role;
@@ -154,9 +156,12 @@ int ctf_decode(ctf_decoder *d, ctf_cursor *c, const ctf_type *t, const char *nam
 {
     switch (t->kind) {
     case CTF_INT:
-    case CTF_ENUM: return decode_int(d, c, t, name);
-    case CTF_FLOAT: return decode_float(d, c, t, name);
-    case CTF_STRING: return decode_string(d, c, t, name);
+    case CTF_ENUM:
+        return decode_int(d, c, t, name);
+    case CTF_FLOAT:
+        return decode_float(d, c, t, name);
+    case CTF_STRING:
+        return decode_string(d, c, t, name);
     case CTF_STRUCT: {
         int16_t mk = d->marks ? d->marks[t->node_id] : MARK_NONE;
         if (!d->vis && mk == MARK_NONE && t->fixed_bits >= 0 && !t->has_saves) {
@@ -179,8 +184,9 @@ int ctf_decode(ctf_decoder *d, ctf_cursor *c, const ctf_type *t, const char *nam
         const ctf_type *en = t->tag_enum;
         for (size_t i = 0; i < en->nentries; i++) {
             const ctf_enum_entry *ee = &en->entries[i];
-            int in = en->is_signed ? ((int64_t)tag >= (int64_t)ee->lo && (int64_t)tag <= (int64_t)ee->hi)
-                                   : (tag >= ee->lo && tag <= ee->hi);
+            int in = en->is_signed
+                         ? ((int64_t)tag >= (int64_t)ee->lo && (int64_t)tag <= (int64_t)ee->hi)
+                         : (tag >= ee->lo && tag <= ee->hi);
             if (in) {
                 opt = t->tag_map[i];
                 break;
@@ -193,7 +199,8 @@ int ctf_decode(ctf_decoder *d, ctf_cursor *c, const ctf_type *t, const char *nam
         if (d->vis && d->vis->end_variant) d->vis->end_variant(d->vctx);
         return 0;
     }
-    case CTF_ARRAY: return decode_list(d, c, t, t->length, name);
+    case CTF_ARRAY:
+        return decode_list(d, c, t, t->length, name);
     case CTF_SEQUENCE: {
         int64_t len = d->saved[t->ref_slot];
         if (len < 0) return fail(d, c, "negative sequence length");

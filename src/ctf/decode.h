@@ -17,12 +17,12 @@ typedef struct ctf_cursor {
 
 /* Marks of one type tree for a request: by node_id, MARK_NONE, MARK_INSIDE
  * (an ancestor of a requested field) or the slot (>= 0) to fill. */
-#define MARK_NONE (-1)
+#define MARK_NONE   (-1)
 #define MARK_INSIDE (-2)
 
 typedef struct ctf_decoder {
-    int64_t *saved;    /* saved values for tags and lengths (meta->nsaves) */
-    uint64_t *clock;   /* clock to update with mapped ints, or NULL */
+    int64_t *saved;     /* saved values for tags and lengths (meta->nsaves) */
+    uint64_t *clock;    /* clock to update with mapped ints, or NULL */
     bool clock_updates; /* apply mapped ints to *clock */
     /* extraction */
     const int16_t *marks; /* NULL: nothing requested in this tree */
@@ -35,7 +35,7 @@ typedef struct ctf_decoder {
     const ts_field_visitor *vis;
     void *vctx;
     /* error */
-    const char *error; /* static description */
+    const char *error;  /* static description */
     uint64_t error_pos; /* bits */
 } ctf_decoder;
 

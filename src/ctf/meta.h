@@ -8,8 +8,8 @@
 
 typedef struct ctf_env_entry {
     char *key;
-    char *str;     /* string value, or NULL */
-    int64_t ival;  /* integer value when str == NULL */
+    char *str;    /* string value, or NULL */
+    int64_t ival; /* integer value when str == NULL */
 } ctf_env_entry;
 
 typedef struct ctf_clock {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define META_MAGIC 0x75D11D57u
-#define META_HDR 37
+#define META_HDR   37
 
 static uint32_t rd32(const uint8_t *p, int be)
 {
@@ -45,16 +45,18 @@ ts_status ctf_metadata_text(const uint8_t *data, size_t len, const char *what, c
         const uint8_t *h = data + off;
         if (rd32(h, be) != META_MAGIC) {
             free(t);
-            return ts_error_set(err, TS_ERR_FORMAT,
-                                "%s: byte %zu: bad metadata packet magic 0x%08x (expected 0x75d11d57)",
-                                what, off, rd32(h, be));
+            return ts_error_set(
+                err, TS_ERR_FORMAT,
+                "%s: byte %zu: bad metadata packet magic 0x%08x (expected 0x75d11d57)", what, off,
+                rd32(h, be));
         }
-        if (off == 0) memcpy(uuid0, h + 4, 16);
+        if (off == 0)
+            memcpy(uuid0, h + 4, 16);
         else if (memcmp(uuid0, h + 4, 16) != 0) {
             free(t);
-            return ts_error_set(err, TS_ERR_FORMAT,
-                                "%s: byte %zu: metadata packet uuid differs from the first packet's",
-                                what, off);
+            return ts_error_set(
+                err, TS_ERR_FORMAT,
+                "%s: byte %zu: metadata packet uuid differs from the first packet's", what, off);
         }
         uint32_t content = rd32(h + 24, be), psize = rd32(h + 28, be);
         uint8_t compression = h[32], encryption = h[33], checksum = h[34];

@@ -22,30 +22,54 @@ void tsdl_lex_free(tsdl_lexer *lx)
 const char *tsdl_tok_name(tsdl_tok k)
 {
     switch (k) {
-    case TK_EOF: return "end of metadata";
-    case TK_IDENT: return "identifier";
-    case TK_INT: return "integer";
-    case TK_STRING: return "string";
-    case TK_LBRACE: return "'{'";
-    case TK_RBRACE: return "'}'";
-    case TK_LPAREN: return "'('";
-    case TK_RPAREN: return "')'";
-    case TK_LBRACKET: return "'['";
-    case TK_RBRACKET: return "']'";
-    case TK_SEMI: return "';'";
-    case TK_COMMA: return "','";
-    case TK_COLON: return "':'";
-    case TK_ASSIGN: return "'='";
-    case TK_TYPE_ASSIGN: return "':='";
-    case TK_LT: return "'<'";
-    case TK_GT: return "'>'";
-    case TK_DOT: return "'.'";
-    case TK_ELLIPSIS: return "'...'";
-    case TK_ARROW: return "'->'";
-    case TK_MINUS: return "'-'";
-    case TK_PLUS: return "'+'";
-    case TK_STAR: return "'*'";
-    case TK_ERROR: return "invalid token";
+    case TK_EOF:
+        return "end of metadata";
+    case TK_IDENT:
+        return "identifier";
+    case TK_INT:
+        return "integer";
+    case TK_STRING:
+        return "string";
+    case TK_LBRACE:
+        return "'{'";
+    case TK_RBRACE:
+        return "'}'";
+    case TK_LPAREN:
+        return "'('";
+    case TK_RPAREN:
+        return "')'";
+    case TK_LBRACKET:
+        return "'['";
+    case TK_RBRACKET:
+        return "']'";
+    case TK_SEMI:
+        return "';'";
+    case TK_COMMA:
+        return "','";
+    case TK_COLON:
+        return "':'";
+    case TK_ASSIGN:
+        return "'='";
+    case TK_TYPE_ASSIGN:
+        return "':='";
+    case TK_LT:
+        return "'<'";
+    case TK_GT:
+        return "'>'";
+    case TK_DOT:
+        return "'.'";
+    case TK_ELLIPSIS:
+        return "'...'";
+    case TK_ARROW:
+        return "'->'";
+    case TK_MINUS:
+        return "'-'";
+    case TK_PLUS:
+        return "'+'";
+    case TK_STAR:
+        return "'*'";
+    case TK_ERROR:
+        return "invalid token";
     }
     return "?";
 }
@@ -65,7 +89,8 @@ static void skip_space(tsdl_lexer *lx)
     for (;;) {
         while (lx->pos < lx->len) {
             char c = lx->src[lx->pos];
-            if (c == '\n') lx->line++;
+            if (c == '\n')
+                lx->line++;
             else if (!(c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || c == '\0'))
                 break;
             lx->pos++;
@@ -111,10 +136,14 @@ static tsdl_tok lex_number(tsdl_lexer *lx, tsdl_token *t)
     for (; p < lx->len; p++) {
         char c = s[p];
         unsigned d;
-        if (c >= '0' && c <= '9') d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
-        else break;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            break;
         if (d >= base) {
             if (base == 8 && d < 10) return lex_error(lx, t, "bad digit in octal integer");
             break;
@@ -154,15 +183,33 @@ static tsdl_tok lex_string(tsdl_lexer *lx, tsdl_token *t)
             }
             char e = lx->src[p++];
             switch (e) {
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case '0': c = '\0'; break;
-            case 'a': c = '\a'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            case 'v': c = '\v'; break;
-            default: c = e; break;
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case '0':
+                c = '\0';
+                break;
+            case 'a':
+                c = '\a';
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
+            case 'v':
+                c = '\v';
+                break;
+            default:
+                c = e;
+                break;
             }
         }
         if (n + 2 > cap) {
@@ -221,19 +268,45 @@ tsdl_tok tsdl_lex_next(tsdl_lexer *lx, tsdl_token *t)
     t->len = 1;
     tsdl_tok k;
     switch (c) {
-    case '{': k = TK_LBRACE; break;
-    case '}': k = TK_RBRACE; break;
-    case '(': k = TK_LPAREN; break;
-    case ')': k = TK_RPAREN; break;
-    case '[': k = TK_LBRACKET; break;
-    case ']': k = TK_RBRACKET; break;
-    case ';': k = TK_SEMI; break;
-    case ',': k = TK_COMMA; break;
-    case '<': k = TK_LT; break;
-    case '>': k = TK_GT; break;
-    case '+': k = TK_PLUS; break;
-    case '*': k = TK_STAR; break;
-    case '=': k = TK_ASSIGN; break;
+    case '{':
+        k = TK_LBRACE;
+        break;
+    case '}':
+        k = TK_RBRACE;
+        break;
+    case '(':
+        k = TK_LPAREN;
+        break;
+    case ')':
+        k = TK_RPAREN;
+        break;
+    case '[':
+        k = TK_LBRACKET;
+        break;
+    case ']':
+        k = TK_RBRACKET;
+        break;
+    case ';':
+        k = TK_SEMI;
+        break;
+    case ',':
+        k = TK_COMMA;
+        break;
+    case '<':
+        k = TK_LT;
+        break;
+    case '>':
+        k = TK_GT;
+        break;
+    case '+':
+        k = TK_PLUS;
+        break;
+    case '*':
+        k = TK_STAR;
+        break;
+    case '=':
+        k = TK_ASSIGN;
+        break;
     case ':':
         if (lx->pos + 1 < lx->len && lx->src[lx->pos + 1] == '=') {
             k = TK_TYPE_ASSIGN;
@@ -258,7 +331,8 @@ tsdl_tok tsdl_lex_next(tsdl_lexer *lx, tsdl_token *t)
             k = TK_DOT;
         }
         break;
-    default: return lex_error(lx, t, "unexpected character");
+    default:
+        return lex_error(lx, t, "unexpected character");
     }
     lx->pos += t->len;
     t->kind = k;

@@ -254,8 +254,8 @@ static int parse_base(parser *p, const value *v)
         if (!strcmp(s, "decimal") || !strcmp(s, "dec") || !strcmp(s, "d") || !strcmp(s, "i") ||
             !strcmp(s, "u"))
             return 10;
-        if (!strcmp(s, "hexadecimal") || !strcmp(s, "hex") || !strcmp(s, "x") ||
-            !strcmp(s, "X") || !strcmp(s, "p"))
+        if (!strcmp(s, "hexadecimal") || !strcmp(s, "hex") || !strcmp(s, "x") || !strcmp(s, "X") ||
+            !strcmp(s, "p"))
             return 16;
         if (!strcmp(s, "octal") || !strcmp(s, "oct") || !strcmp(s, "o")) return 8;
         if (!strcmp(s, "binary") || !strcmp(s, "b")) return 2;
@@ -371,9 +371,12 @@ static ctf_type *parse_float_body(parser *p)
             free(key);
             break;
         }
-        if (!strcmp(key, "exp_dig")) t->exp_dig = (uint32_t)v.u;
-        else if (!strcmp(key, "mant_dig")) t->mant_dig = (uint32_t)v.u;
-        else if (!strcmp(key, "byte_order")) t->byte_order = (uint8_t)parse_byte_order(p, &v);
+        if (!strcmp(key, "exp_dig"))
+            t->exp_dig = (uint32_t)v.u;
+        else if (!strcmp(key, "mant_dig"))
+            t->mant_dig = (uint32_t)v.u;
+        else if (!strcmp(key, "byte_order"))
+            t->byte_order = (uint8_t)parse_byte_order(p, &v);
         else if (!strcmp(key, "align")) {
             if (v.kind != V_INT || v.u == 0 || (v.u & (v.u - 1)) || v.u > 4096)
                 perr(p, "floating_point align must be a power of two");
@@ -461,7 +464,8 @@ static ctf_type *parse_struct_spec(parser *p)
     if (is(p, TK_LBRACE)) {
         advance(p);
         t = ctf_type_new(CTF_STRUCT);
-        if (!t) perr(p, "out of memory");
+        if (!t)
+            perr(p, "out of memory");
         else if (!parse_fields(p, t)) {
             ctf_type_free(t);
             t = NULL;
@@ -480,8 +484,10 @@ static ctf_type *parse_struct_spec(parser *p)
         char key[300];
         snprintf(key, sizeof key, "struct %s", name);
         ctf_type *a = find_alias(p, key);
-        if (!a) perr(p, "unknown struct '%s'", name);
-        else if (!(t = ctf_type_clone(a))) perr(p, "out of memory");
+        if (!a)
+            perr(p, "unknown struct '%s'", name);
+        else if (!(t = ctf_type_clone(a)))
+            perr(p, "out of memory");
         if (t && !parse_align_suffix(p, t)) {
             ctf_type_free(t);
             t = NULL;
@@ -655,8 +661,10 @@ static ctf_type *parse_enum_spec(parser *p)
     uint64_t next = 0;
     while (!p->failed && !is(p, TK_RBRACE)) {
         char *label = NULL;
-        if (is(p, TK_STRING)) label = strdup(p->cur.sval);
-        else if (is(p, TK_IDENT)) label = tok_str(&p->cur);
+        if (is(p, TK_STRING))
+            label = strdup(p->cur.sval);
+        else if (is(p, TK_IDENT))
+            label = tok_str(&p->cur);
         else {
             perr(p, "expected an enum label");
             break;
@@ -701,7 +709,8 @@ static ctf_type *parse_enum_spec(parser *p)
         t->entries[t->nentries].hi = hi;
         t->nentries++;
         next = hi + 1;
-        if (is(p, TK_COMMA)) advance(p);
+        if (is(p, TK_COMMA))
+            advance(p);
         else if (!is(p, TK_RBRACE)) {
             char d[64];
             describe(&p->cur, d, sizeof d);
@@ -833,8 +842,10 @@ static ctf_type *parse_declarator_suffix(parser *p, ctf_type *base)
         } else {
             char *path = parse_ref_path(p, TK_RBRACKET);
             d = path ? ctf_type_new(CTF_SEQUENCE) : NULL;
-            if (d) d->ref = path;
-            else free(path);
+            if (d)
+                d->ref = path;
+            else
+                free(path);
         }
         if (!d || ndims == 8) {
             if (!p->failed) perr(p, ndims == 8 ? "too many array dimensions" : "out of memory");
@@ -907,7 +918,8 @@ static int parse_fields(parser *p, ctf_type *st)
                 ctf_type_free(base);
                 return 0;
             }
-            if (ctf_type_field_index(st, fname) >= 0 && !strcmp(st->fields[ctf_type_field_index(st, fname)].decl, fname)) {
+            if (ctf_type_field_index(st, fname) >= 0 &&
+                !strcmp(st->fields[ctf_type_field_index(st, fname)].decl, fname)) {
                 perr(p, "duplicate field '%s'", fname);
                 free(fname);
                 ctf_type_free(inst);
@@ -982,8 +994,10 @@ static void parse_typedef(parser *p)
         advance(p);
         ctf_type *inst = ctf_type_clone(base);
         if (inst) inst = parse_declarator_suffix(p, inst);
-        if (inst && name) add_alias(p, name, inst);
-        else ctf_type_free(inst);
+        if (inst && name)
+            add_alias(p, name, inst);
+        else
+            ctf_type_free(inst);
         free(name);
         if (!is(p, TK_COMMA)) break;
         advance(p);
@@ -995,9 +1009,9 @@ static void parse_typedef(parser *p)
 /* ---- blocks ------------------------------------------------------------- */
 
 typedef struct block_item {
-    char *key;     /* dotted key */
-    int is_type;   /* key := type */
-    value v;       /* key = value */
+    char *key;   /* dotted key */
+    int is_type; /* key := type */
+    value v;     /* key = value */
     ctf_type *type;
 } block_item;
 
@@ -1082,8 +1096,10 @@ static void parse_trace_block(parser *p)
     int r;
     while ((r = parse_block_item(p, &it)) > 0) {
         if (r == 2) continue;
-        if (!strcmp(it.key, "major") && it.v.kind == V_INT) m->major = (int)it.v.u;
-        else if (!strcmp(it.key, "minor") && it.v.kind == V_INT) m->minor = (int)it.v.u;
+        if (!strcmp(it.key, "major") && it.v.kind == V_INT)
+            m->major = (int)it.v.u;
+        else if (!strcmp(it.key, "minor") && it.v.kind == V_INT)
+            m->minor = (int)it.v.u;
         else if (!strcmp(it.key, "uuid") && it.v.kind == V_STR) {
             if (parse_uuid(it.v.s, m->uuid_bytes)) perr(p, "bad trace uuid \"%s\"", it.v.s);
             m->has_uuid = 1;
@@ -1121,7 +1137,8 @@ static void parse_env_block(parser *p)
         it.key = NULL;
         e->str = NULL;
         e->ival = 0;
-        if (it.v.kind == V_INT) e->ival = value_i64(&it.v);
+        if (it.v.kind == V_INT)
+            e->ival = value_i64(&it.v);
         else {
             e->str = it.v.s ? it.v.s : strdup("");
             it.v.s = NULL;
@@ -1199,9 +1216,12 @@ static void parse_stream_block(parser *p)
             sc.has_id = 1;
         } else if (it.is_type) {
             ctf_type **dst = NULL;
-            if (!strcmp(it.key, "event.header")) dst = &sc.event_header;
-            else if (!strcmp(it.key, "event.context")) dst = &sc.event_context;
-            else if (!strcmp(it.key, "packet.context")) dst = &sc.packet_context;
+            if (!strcmp(it.key, "event.header"))
+                dst = &sc.event_header;
+            else if (!strcmp(it.key, "event.context"))
+                dst = &sc.event_context;
+            else if (!strcmp(it.key, "packet.context"))
+                dst = &sc.packet_context;
             if (dst) {
                 ctf_type_free(*dst);
                 *dst = it.type;
@@ -1212,7 +1232,8 @@ static void parse_stream_block(parser *p)
     }
     block_item_free(&it);
     for (size_t i = 0; !p->failed && i < m->nstreams; i++)
-        if (m->streams[i].id == sc.id) perr(p, "duplicate stream id %llu", (unsigned long long)sc.id);
+        if (m->streams[i].id == sc.id)
+            perr(p, "duplicate stream id %llu", (unsigned long long)sc.id);
     ctf_stream_class *ns = p->failed ? NULL : realloc(m->streams, (m->nstreams + 1) * sizeof *ns);
     if (!ns) {
         if (!p->failed) perr(p, "out of memory");
@@ -1303,12 +1324,24 @@ static void parse_top(parser *p)
             advance(p);
             if (!expect(p, TK_LBRACE, "to open the block")) return;
             switch (b) {
-            case 0: parse_trace_block(p); break;
-            case 1: parse_env_block(p); break;
-            case 2: parse_clock_block(p); break;
-            case 3: parse_stream_block(p); break;
-            case 4: parse_event_block(p); break;
-            default: skip_block(p); break;
+            case 0:
+                parse_trace_block(p);
+                break;
+            case 1:
+                parse_env_block(p);
+                break;
+            case 2:
+                parse_clock_block(p);
+                break;
+            case 3:
+                parse_stream_block(p);
+                break;
+            case 4:
+                parse_event_block(p);
+                break;
+            default:
+                skip_block(p);
+                break;
             }
             if (p->failed) return;
             if (!expect(p, TK_RBRACE, "to close the block")) return;
@@ -1339,11 +1372,19 @@ static void resolve_native(ctf_type *t, uint8_t bo)
 }
 
 /* Dynamic scopes, outermost first. */
-enum { SC_PKT_HEADER, SC_PKT_CONTEXT, SC_EV_HEADER, SC_STREAM_EV_CTX, SC_EV_CTX, SC_EV_FIELDS, SC_N };
+enum {
+    SC_PKT_HEADER,
+    SC_PKT_CONTEXT,
+    SC_EV_HEADER,
+    SC_STREAM_EV_CTX,
+    SC_EV_CTX,
+    SC_EV_FIELDS,
+    SC_N
+};
 
 typedef struct scope_frame {
-    ctf_type *st;   /* struct being walked */
-    size_t upto;    /* fields before this index are visible */
+    ctf_type *st; /* struct being walked */
+    size_t upto;  /* fields before this index are visible */
 } scope_frame;
 
 typedef struct resolver {
@@ -1381,9 +1422,9 @@ static ctf_type *resolve_path(resolver *r, const char *path)
         const char *prefix;
         int scope;
     } abs[] = {
-        {"trace.packet.header.", SC_PKT_HEADER},   {"stream.packet.context.", SC_PKT_CONTEXT},
-        {"stream.event.header.", SC_EV_HEADER},    {"stream.event.context.", SC_STREAM_EV_CTX},
-        {"event.context.", SC_EV_CTX},             {"event.fields.", SC_EV_FIELDS},
+        {"trace.packet.header.", SC_PKT_HEADER}, {"stream.packet.context.", SC_PKT_CONTEXT},
+        {"stream.event.header.", SC_EV_HEADER},  {"stream.event.context.", SC_STREAM_EV_CTX},
+        {"event.context.", SC_EV_CTX},           {"event.fields.", SC_EV_FIELDS},
     };
     for (size_t i = 0; i < sizeof abs / sizeof abs[0]; i++) {
         size_t n = strlen(abs[i].prefix);
@@ -1402,7 +1443,8 @@ static ctf_type *resolve_path(resolver *r, const char *path)
     for (int f = r->nframes; f-- > 0;) {
         ctf_type *st = r->frames[f].st;
         for (size_t i = r->frames[f].upto; i-- > 0;) {
-            if (!strcmp(st->fields[i].decl, first) || !strcmp(st->fields[i].name, ctf_strip_name(first))) {
+            if (!strcmp(st->fields[i].decl, first) ||
+                !strcmp(st->fields[i].name, ctf_strip_name(first))) {
                 ctf_type *t = st->fields[i].type;
                 return dot ? lookup_in(t, dot + 1) : t;
             }
@@ -1425,10 +1467,12 @@ static int bind_ref(resolver *r, ctf_type *t, int want_enum)
     parser *p = r->p;
     ctf_type *target = resolve_path(r, t->ref);
     if (!target) {
-        perr(p, "%s: cannot resolve %s '%s'", r->where, want_enum ? "variant tag" : "sequence length", t->ref);
+        perr(p, "%s: cannot resolve %s '%s'", r->where,
+             want_enum ? "variant tag" : "sequence length", t->ref);
         return 0;
     }
-    if (want_enum ? target->kind != CTF_ENUM : (target->kind != CTF_INT && target->kind != CTF_ENUM)) {
+    if (want_enum ? target->kind != CTF_ENUM
+                  : (target->kind != CTF_INT && target->kind != CTF_ENUM)) {
         perr(p, "%s: '%s' is not %s", r->where, t->ref, want_enum ? "an enum" : "an integer");
         return 0;
     }
@@ -1478,8 +1522,10 @@ static int resolve_type(resolver *r, ctf_type *t)
     case CTF_SEQUENCE:
         if (!bind_ref(r, t, 0)) return 0;
         return resolve_type(r, t->elem);
-    case CTF_ARRAY: return resolve_type(r, t->elem);
-    default: return 1;
+    case CTF_ARRAY:
+        return resolve_type(r, t->elem);
+    default:
+        return 1;
     }
 }
 
@@ -1663,8 +1709,10 @@ const ctf_event_class *ctf_meta_event(const ctf_stream_class *sc, uint64_t id)
     size_t lo = 0, hi = sc->nby_id;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (sc->by_id[mid]->id < id) lo = mid + 1;
-        else hi = mid;
+        if (sc->by_id[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < sc->nby_id && sc->by_id[lo]->id == id ? sc->by_id[lo] : NULL;
 }

@@ -125,7 +125,9 @@ static uint32_t finish(ctf_type *t, uint32_t next_id)
     switch (t->kind) {
     case CTF_INT:
     case CTF_ENUM:
-    case CTF_FLOAT: t->fixed_bits = t->size; break;
+    case CTF_FLOAT:
+        t->fixed_bits = t->size;
+        break;
     case CTF_STRING:
         t->align = 8;
         t->fixed_bits = -1;
@@ -180,9 +182,8 @@ static uint32_t finish(ctf_type *t, uint32_t next_id)
         if (t->kind == CTF_ARRAY && t->elem->fixed_bits >= 0) {
             int64_t stride = align_up64(t->elem->fixed_bits, t->elem->align);
             if (t->length == 0 || stride <= INT64_MAX / (int64_t)t->length)
-                t->fixed_bits = t->length == 0 ? 0
-                                               : stride * (int64_t)(t->length - 1) +
-                                                     t->elem->fixed_bits;
+                t->fixed_bits =
+                    t->length == 0 ? 0 : stride * (int64_t)(t->length - 1) + t->elem->fixed_bits;
         } else {
             t->fixed_bits = -1;
         }

@@ -95,10 +95,14 @@ static void v_integer(void *ctx, const char *name, const ts_value *v, int base, 
     fmt_ctx *c = ctx;
     sep_and_name(c, name);
     if (!c->json && label) sb_printf(c->sb, "( \"%s\" : container = ", label);
-    if (!c->json && base == 16) sb_printf(c->sb, "0x%llx", (unsigned long long)ts_value_u64(v));
-    else if (!c->json && base == 8) sb_printf(c->sb, "0%llo", (unsigned long long)ts_value_u64(v));
-    else if (v->type == TS_VAL_INT) sb_put_i64(c->sb, v->i);
-    else sb_put_u64(c->sb, v->u);
+    if (!c->json && base == 16)
+        sb_printf(c->sb, "0x%llx", (unsigned long long)ts_value_u64(v));
+    else if (!c->json && base == 8)
+        sb_printf(c->sb, "0%llo", (unsigned long long)ts_value_u64(v));
+    else if (v->type == TS_VAL_INT)
+        sb_put_i64(c->sb, v->i);
+    else
+        sb_put_u64(c->sb, v->u);
     if (!c->json && label) sb_puts(c->sb, " )");
 }
 
@@ -113,8 +117,10 @@ static void v_floating(void *ctx, const char *name, double v)
 {
     fmt_ctx *c = ctx;
     sep_and_name(c, name);
-    if (isnan(v) || isinf(v)) sb_puts(c->sb, c->json ? "null" : (isnan(v) ? "nan" : "inf"));
-    else sb_printf(c->sb, "%.17g", v);
+    if (isnan(v) || isinf(v))
+        sb_puts(c->sb, c->json ? "null" : (isnan(v) ? "nan" : "inf"));
+    else
+        sb_printf(c->sb, "%.17g", v);
 }
 
 static const ts_field_visitor visitor = {
@@ -133,8 +139,10 @@ ts_status ts_event_format_json(const ts_traceset *set, const ts_event *ev, ts_st
     sb_puts(sb, ",\"name\":");
     sb_put_json_str(sb, ev->name, strlen(ev->name));
     sb_puts(sb, ",\"cpu\":");
-    if (ev->cpu == UINT32_MAX) sb_puts(sb, "null");
-    else sb_put_u64(sb, ev->cpu);
+    if (ev->cpu == UINT32_MAX)
+        sb_puts(sb, "null");
+    else
+        sb_put_u64(sb, ev->cpu);
     fmt_ctx c;
     memset(&c, 0, sizeof c);
     c.sb = sb;
@@ -170,8 +178,10 @@ ts_status ts_event_format_text(const ts_traceset *set, const ts_event *ev, ts_st
     char tb[48];
     const char *tn = ts_trace_name(ts_traceset_trace(set, ev->trace));
     sb_printf(sb, "[%s] %s %s: { cpu_id = ", ts_format_time(ev->ts, tb, sizeof tb), tn, ev->name);
-    if (ev->cpu == UINT32_MAX) sb_puts(sb, "?");
-    else sb_put_u64(sb, ev->cpu);
+    if (ev->cpu == UINT32_MAX)
+        sb_puts(sb, "?");
+    else
+        sb_put_u64(sb, ev->cpu);
     sb_puts(sb, " }");
     fmt_ctx c;
     memset(&c, 0, sizeof c);
@@ -189,7 +199,9 @@ ts_status ts_event_format_text(const ts_traceset *set, const ts_event *ev, ts_st
     c.sb = sb;
     sb_puts(sb, ", ");
     st = ts_event_visit(ev, TS_SCOPE_PAYLOAD, &visitor, &c, err);
-    if (st == TS_ERR_NOTFOUND) sb_puts(sb, "{ }");
-    else if (st) return st;
+    if (st == TS_ERR_NOTFOUND)
+        sb_puts(sb, "{ }");
+    else if (st)
+        return st;
     return TS_OK;
 }

@@ -36,8 +36,8 @@ typedef struct it_stream it_stream;
 
 typedef struct job {
     struct job *prev, *next; /* queue links */
-    int state;    /* guarded by the iterator's mutex when workers run */
-    bool assigned; /* holds a packet (read and written by the consumer only) */
+    int state;               /* guarded by the iterator's mutex when workers run */
+    bool assigned;           /* holds a packet (read and written by the consumer only) */
     it_stream *is;
     size_t pkt;
     uint8_t *buf;
@@ -73,8 +73,8 @@ struct it_stream {
     bool done;
     int64_t ts;     /* mapped time of the current record */
     int64_t ts_raw; /* raw time of the current record */
-    bool ns_slow;    /* the clock does not count nanoseconds */
-    bool fast;       /* no window, no time map, ns clock: next record = base + clock */
+    bool ns_slow;   /* the clock does not count nanoseconds */
+    bool fast;      /* no window, no time map, ns clock: next record = base + clock */
     /* the current record, cached for the consumer's hot path */
     const ev_rec *rec, *rec_end;
     const job *cj;
@@ -198,7 +198,8 @@ static ts_status compile_request(ts_trace *t, const ts_request *rq, trace_rq *ou
                 if (!ec->fields) continue;
                 if (!out->marks_fields[e]) {
                     out->marks_fields[e] = new_marks(t->nodes_fields[e]);
-                    if (!out->marks_fields[e]) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+                    if (!out->marks_fields[e])
+                        return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
                 }
                 mark_path(out->marks_fields[e], ec->fields, rf->path, rf->slot);
             }
@@ -434,8 +435,9 @@ static void decode_job(job *j)
             }
             id = (d.roles_seen & (1u << ROLE_EVENT_ID)) ? d.roles[ROLE_EVENT_ID] : 0;
         }
-        const ctf_event_class *ec =
-            id < pl->nby_id ? pl->by_id[id] : pl->by_id ? NULL : ctf_meta_event(sc, id);
+        const ctf_event_class *ec = id < pl->nby_id ? pl->by_id[id]
+                                    : pl->by_id     ? NULL
+                                                    : ctf_meta_event(sc, id);
         if (!ec) {
             char msg[96];
             snprintf(msg, sizeof msg, "event id %llu is not declared in the metadata",
@@ -528,17 +530,23 @@ static void queue_push(ts_iter *it, job *j)
     j->state = JOB_QUEUED;
     j->next = NULL;
     j->prev = it->qtail;
-    if (it->qtail) it->qtail->next = j;
-    else it->qhead = j;
+    if (it->qtail)
+        it->qtail->next = j;
+    else
+        it->qhead = j;
     it->qtail = j;
 }
 
 static void queue_remove(ts_iter *it, job *j)
 {
-    if (j->prev) j->prev->next = j->next;
-    else it->qhead = j->next;
-    if (j->next) j->next->prev = j->prev;
-    else it->qtail = j->prev;
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        it->qhead = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    else
+        it->qtail = j->prev;
     j->prev = j->next = NULL;
 }
 
@@ -726,7 +734,8 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
     uint64_t maxpkt = 4096;
     for (size_t t = 0; t < set->ntraces; t++) {
         ns += set->traces[t]->nstreams;
-        if (set->traces[t]->meta->nsaves > it->max_saves) it->max_saves = set->traces[t]->meta->nsaves;
+        if (set->traces[t]->meta->nsaves > it->max_saves)
+            it->max_saves = set->traces[t]->meta->nsaves;
         for (size_t s = 0; s < set->traces[t]->nstreams; s++)
             for (size_t p = 0; p < set->traces[t]->streams[s].npackets; p++)
                 if (set->traces[t]->streams[s].packets[p].size > maxpkt)
@@ -740,7 +749,8 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
         ts_iter_free(it);
         return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    for (size_t t = 0; t < set->ntraces && !st; t++) st = compile_request(set->traces[t], rq, &it->rqs[t], err);
+    for (size_t t = 0; t < set->ntraces && !st; t++)
+        st = compile_request(set->traces[t], rq, &it->rqs[t], err);
     if (st) {
         ts_iter_free(it);
         return st;
@@ -796,7 +806,8 @@ ts_status ts_iter_new_ex(ts_traceset *set, const ts_request *rq, unsigned nthrea
     }
     /* schedule the first K packets of every stream */
     for (size_t r = 0; r < it->K; r++)
-        for (size_t s = 0; s < it->nstreams; s++) schedule(it, &it->streams[s], &it->streams[s].ring[r]);
+        for (size_t s = 0; s < it->nstreams; s++)
+            schedule(it, &it->streams[s], &it->streams[s].ring[r]);
     *out = it;
     return TS_OK;
 }
@@ -818,8 +829,9 @@ ts_status ts_iter_next(ts_iter *it, const ts_event **ev, ts_error *err)
         merge_key *keys = malloc(it->nleaves * sizeof *keys);
         if (!keys) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
         for (size_t s = 0; s < it->nleaves; s++)
-            keys[s] = s < it->nstreams ? stream_key(&it->streams[s], stream_settle(it, &it->streams[s]))
-                                       : KEY_DONE;
+            keys[s] = s < it->nstreams
+                          ? stream_key(&it->streams[s], stream_settle(it, &it->streams[s]))
+                          : KEY_DONE;
         tree_build(it, keys);
         free(keys);
     } else if (it->have_last) {
@@ -890,7 +902,8 @@ void ts_iter_free(ts_iter *it)
     }
     free(it->streams);
     if (it->rqs)
-        for (size_t t = 0; t < it->set->ntraces; t++) free_request(&it->rqs[t], it->set->traces[t]->meta->nevents);
+        for (size_t t = 0; t < it->set->ntraces; t++)
+            free_request(&it->rqs[t], it->set->traces[t]->meta->nevents);
     free(it->rqs);
     free(it->tree);
     pthread_mutex_destroy(&it->mu);

@@ -112,7 +112,8 @@ void ts_trace_free(ts_trace *t);
 /* Decode the packet header and context found at the start of buf (len bytes).
  * Fills the roles of d.  Returns 0 or -1 with d->error. */
 int ts_decode_packet_preamble(const ts_trace *t, const uint8_t *buf, size_t len, ctf_decoder *d,
-                              int64_t *saved, const ctf_stream_class **sc, uint64_t *first_event_bit);
+                              int64_t *saved, const ctf_stream_class **sc,
+                              uint64_t *first_event_bit);
 
 uint32_t ctf_type_count_nodes(const ctf_type *t);
 

@@ -43,20 +43,32 @@ static void set_roles(ctf_type *root, int kind)
         ctf_type *t = root->fields[i].type;
         int r = ROLE_NONE;
         if (kind == 0) { /* packet header */
-            if (!strcmp(n, "magic")) r = ROLE_MAGIC;
-            else if (!strcmp(n, "uuid")) r = ROLE_UUID;
-            else if (!strcmp(n, "stream_id")) r = ROLE_STREAM_ID;
-            else if (!strcmp(n, "stream_instance_id")) r = ROLE_STREAM_INSTANCE_ID;
+            if (!strcmp(n, "magic"))
+                r = ROLE_MAGIC;
+            else if (!strcmp(n, "uuid"))
+                r = ROLE_UUID;
+            else if (!strcmp(n, "stream_id"))
+                r = ROLE_STREAM_ID;
+            else if (!strcmp(n, "stream_instance_id"))
+                r = ROLE_STREAM_INSTANCE_ID;
         } else { /* packet context */
-            if (!strcmp(n, "timestamp_begin")) r = ROLE_TS_BEGIN;
-            else if (!strcmp(n, "timestamp_end")) r = ROLE_TS_END;
-            else if (!strcmp(n, "content_size")) r = ROLE_CONTENT_SIZE;
-            else if (!strcmp(n, "packet_size")) r = ROLE_PACKET_SIZE;
-            else if (!strcmp(n, "events_discarded")) r = ROLE_DISCARDED;
-            else if (!strcmp(n, "cpu_id")) r = ROLE_CPU_ID;
-            else if (!strcmp(n, "packet_seq_num")) r = ROLE_SEQ_NUM;
+            if (!strcmp(n, "timestamp_begin"))
+                r = ROLE_TS_BEGIN;
+            else if (!strcmp(n, "timestamp_end"))
+                r = ROLE_TS_END;
+            else if (!strcmp(n, "content_size"))
+                r = ROLE_CONTENT_SIZE;
+            else if (!strcmp(n, "packet_size"))
+                r = ROLE_PACKET_SIZE;
+            else if (!strcmp(n, "events_discarded"))
+                r = ROLE_DISCARDED;
+            else if (!strcmp(n, "cpu_id"))
+                r = ROLE_CPU_ID;
+            else if (!strcmp(n, "packet_seq_num"))
+                r = ROLE_SEQ_NUM;
         }
-        if (r == ROLE_UUID && t->kind == CTF_ARRAY) t->role = (uint8_t)r;
+        if (r == ROLE_UUID && t->kind == CTF_ARRAY)
+            t->role = (uint8_t)r;
         else if (r != ROLE_NONE && r != ROLE_UUID && (t->kind == CTF_INT || t->kind == CTF_ENUM))
             t->role = (uint8_t)r;
     }
@@ -91,7 +103,8 @@ static void make_hdr_plan(const ctf_type *h, hdr_plan *p)
     if (e0->lo != 0 || e1->lo != e1->hi || e0->hi + 1 != e1->lo) return;
     if (v->tag_map[0] < 0 || v->tag_map[1] < 0 || v->tag_map[0] == v->tag_map[1]) return;
     const ctf_type *c = v->fields[v->tag_map[0]].type, *x = v->fields[v->tag_map[1]].type;
-    if (c->kind != CTF_STRUCT || c->nfields != 1 || x->kind != CTF_STRUCT || x->nfields != 2) return;
+    if (c->kind != CTF_STRUCT || c->nfields != 1 || x->kind != CTF_STRUCT || x->nfields != 2)
+        return;
     const ctf_type *cts = c->fields[0].type, *eid = x->fields[0].type, *ets = x->fields[1].type;
     if (cts->kind != CTF_INT || cts->map_clock < 0 || ets->kind != CTF_INT || ets->map_clock < 0)
         return;
@@ -135,7 +148,8 @@ static int find_event_clock(const ctf_type *t)
 }
 
 int ts_decode_packet_preamble(const ts_trace *t, const uint8_t *buf, size_t len, ctf_decoder *d,
-                              int64_t *saved, const ctf_stream_class **sc, uint64_t *first_event_bit)
+                              int64_t *saved, const ctf_stream_class **sc,
+                              uint64_t *first_event_bit)
 {
     const ctf_meta *m = t->meta;
     memset(d, 0, sizeof *d);
@@ -143,8 +157,8 @@ int ts_decode_packet_preamble(const ts_trace *t, const uint8_t *buf, size_t len,
     ctf_cursor c = {buf, 0, (uint64_t)len * 8};
     if (m->packet_header && ctf_decode(d, &c, m->packet_header, NULL)) return -1;
     if (d->roles_seen & (1u << ROLE_UUID)) d->uuid = buf; /* checked by the caller */
-    uint64_t sid = (d->roles_seen & (1u << ROLE_STREAM_ID)) ? d->roles[ROLE_STREAM_ID]
-                                                           : m->streams[0].id;
+    uint64_t sid =
+        (d->roles_seen & (1u << ROLE_STREAM_ID)) ? d->roles[ROLE_STREAM_ID] : m->streams[0].id;
     *sc = ctf_meta_stream(m, sid);
     if (!*sc) {
         d->error = "packet names a stream class the metadata does not declare";
@@ -203,7 +217,8 @@ typedef struct file_scan {
 static ts_status scan_file(ts_trace *t, ts_traceset *set, file_scan *fs, ts_error *err)
 {
     int fd = open(fs->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ts_error_set(err, TS_ERR_IO, "%s: cannot open: %s", fs->path, strerror(errno));
+    if (fd < 0)
+        return ts_error_set(err, TS_ERR_IO, "%s: cannot open: %s", fs->path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         close(fd);
@@ -267,9 +282,9 @@ static ts_status scan_file(ts_trace *t, ts_traceset *set, file_scan *fs, ts_erro
             break;
         }
         uint64_t psize_bits = (d.roles_seen & (1u << ROLE_PACKET_SIZE)) ? d.roles[ROLE_PACKET_SIZE]
-                                                                         : (fs->size - off) * 8;
-        uint64_t content = (d.roles_seen & (1u << ROLE_CONTENT_SIZE)) ? d.roles[ROLE_CONTENT_SIZE]
-                                                                       : psize_bits;
+                                                                        : (fs->size - off) * 8;
+        uint64_t content =
+            (d.roles_seen & (1u << ROLE_CONTENT_SIZE)) ? d.roles[ROLE_CONTENT_SIZE] : psize_bits;
         if (psize_bits == 0 || psize_bits % 8 || content > psize_bits || content < first_bit) {
             ts_traceset_add_diag(set, true,
                                  "%s: byte %llu: bad packet sizes (packet %llu bits, content %llu "
@@ -402,7 +417,8 @@ ts_status ts_trace_open(const char *dir, ts_traceset *set, ts_trace **out, ts_er
         ts_trace_free(t);
         return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    for (size_t e = 0; e < m->nevents; e++) t->nodes_fields[e] = ctf_type_count_nodes(m->events[e].fields);
+    for (size_t e = 0; e < m->nevents; e++)
+        t->nodes_fields[e] = ctf_type_count_nodes(m->events[e].fields);
     for (size_t s = 0; s < m->nstreams; s++)
         t->nodes_context[s] = ctf_type_count_nodes(m->streams[s].event_context);
 
@@ -506,7 +522,8 @@ ts_status ts_trace_open(const char *dir, ts_traceset *set, ts_trace **out, ts_er
     for (size_t k = 0; k < t->nstreams; k++) {
         ts_stream *s = &t->streams[k];
         qsort(s->packets, s->npackets, sizeof *s->packets, cmp_packets);
-        s->has_seq = has_seq_field && ctf_type_field_index(s->sc->packet_context, "packet_seq_num") >= 0;
+        s->has_seq =
+            has_seq_field && ctf_type_field_index(s->sc->packet_context, "packet_seq_num") >= 0;
         uint64_t prev_disc = 0;
         for (size_t p = 0; p < s->npackets; p++) {
             ts_packet *pk = &s->packets[p];
@@ -523,9 +540,9 @@ ts_status ts_trace_open(const char *dir, ts_traceset *set, ts_trace **out, ts_er
             if (s->has_seq && p > 0 && pk->seq_num > s->packets[p - 1].seq_num + 1) {
                 uint64_t lp = pk->seq_num - s->packets[p - 1].seq_num - 1;
                 s->lost_packets += lp;
-                ts_traceset_add_diag(set, false, "%s: byte %llu: %llu packet(s) lost before this one",
-                                     s->files[pk->file], (unsigned long long)pk->offset,
-                                     (unsigned long long)lp);
+                ts_traceset_add_diag(
+                    set, false, "%s: byte %llu: %llu packet(s) lost before this one",
+                    s->files[pk->file], (unsigned long long)pk->offset, (unsigned long long)lp);
             }
         }
         if (s->has_seq && s->npackets && s->packets[0].seq_num > 0) {

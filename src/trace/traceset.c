@@ -245,8 +245,9 @@ ts_status ts_traceset_open(const char *const *paths, size_t npaths, ts_traceset 
         found f = {0};
         st = find_traces(path, &f, 0, err);
         if (!st && f.n == 0)
-            st = ts_error_set(err, TS_ERR_NOTFOUND,
-                              "%s: no CTF trace found (no 'metadata' file in it or below it)", path);
+            st =
+                ts_error_set(err, TS_ERR_NOTFOUND,
+                             "%s: no CTF trace found (no 'metadata' file in it or below it)", path);
         for (size_t k = 0; k < f.n; k++) {
             if (!st) {
                 ts_trace *t = NULL;

@@ -55,15 +55,24 @@ void ts_error_clear(ts_error *err)
 const char *ts_status_name(ts_status s)
 {
     switch (s) {
-    case TS_OK: return "ok";
-    case TS_ERR_IO: return "I/O error";
-    case TS_ERR_FORMAT: return "format error";
-    case TS_ERR_TRUNCATED: return "truncated input";
-    case TS_ERR_UNSUPPORTED: return "unsupported";
-    case TS_ERR_NOMEM: return "out of memory";
-    case TS_ERR_ARG: return "bad argument";
-    case TS_ERR_NOTFOUND: return "not found";
-    case TS_ERR_INTERNAL: return "internal error";
+    case TS_OK:
+        return "ok";
+    case TS_ERR_IO:
+        return "I/O error";
+    case TS_ERR_FORMAT:
+        return "format error";
+    case TS_ERR_TRUNCATED:
+        return "truncated input";
+    case TS_ERR_UNSUPPORTED:
+        return "unsupported";
+    case TS_ERR_NOMEM:
+        return "out of memory";
+    case TS_ERR_ARG:
+        return "bad argument";
+    case TS_ERR_NOTFOUND:
+        return "not found";
+    case TS_ERR_INTERNAL:
+        return "internal error";
     }
     return "unknown status";
 }

@@ -110,11 +110,21 @@ void sb_put_json_str(ts_strbuf *sb, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '"': sb_append(sb, "\\\"", 2); break;
-        case '\\': sb_append(sb, "\\\\", 2); break;
-        case '\n': sb_append(sb, "\\n", 2); break;
-        case '\r': sb_append(sb, "\\r", 2); break;
-        case '\t': sb_append(sb, "\\t", 2); break;
+        case '"':
+            sb_append(sb, "\\\"", 2);
+            break;
+        case '\\':
+            sb_append(sb, "\\\\", 2);
+            break;
+        case '\n':
+            sb_append(sb, "\\n", 2);
+            break;
+        case '\r':
+            sb_append(sb, "\\r", 2);
+            break;
+        case '\t':
+            sb_append(sb, "\\t", 2);
+            break;
         default:
             if (c < 0x20 || c == 0x7f) {
                 char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};

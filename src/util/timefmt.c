@@ -46,8 +46,8 @@ ts_status ts_parse_duration(const char *s, int64_t *out_ns, ts_error *err)
         }
     }
     if (nint == 0 && nfrac == 0)
-        return ts_error_set(err, TS_ERR_ARG, "'%s' is not a duration (expected e.g. 1.5ms, -5us, 200)",
-                            s);
+        return ts_error_set(err, TS_ERR_ARG,
+                            "'%s' is not a duration (expected e.g. 1.5ms, -5us, 200)", s);
     const unit_def *u = &units[0];
     if (*p) {
         u = NULL;
@@ -55,8 +55,8 @@ ts_status ts_parse_duration(const char *s, int64_t *out_ns, ts_error *err)
             if (strcmp(p, units[i].name) == 0) u = &units[i];
         if (!u)
             return ts_error_set(err, TS_ERR_ARG,
-                                "duration '%s': unknown unit '%s' (use ns, us, ms, s, min, h, d)", s,
-                                p);
+                                "duration '%s': unknown unit '%s' (use ns, us, ms, s, min, h, d)",
+                                s, p);
     }
     /* strip trailing zeros of the fraction */
     while (nfrac > 0 && frac[nfrac - 1] == '0') nfrac--;

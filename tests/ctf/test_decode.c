@@ -28,8 +28,10 @@ static void bw_put(bw *w, uint64_t v, unsigned size, int be)
         unsigned bit = be ? (unsigned)((v >> (size - 1 - i)) & 1) : (unsigned)((v >> i) & 1);
         uint64_t p = w->pos + i;
         unsigned shift = be ? 7 - (unsigned)(p & 7) : (unsigned)(p & 7);
-        if (bit) w->buf[p >> 3] |= (uint8_t)(1u << shift);
-        else w->buf[p >> 3] &= (uint8_t) ~(1u << shift);
+        if (bit)
+            w->buf[p >> 3] |= (uint8_t)(1u << shift);
+        else
+            w->buf[p >> 3] &= (uint8_t) ~(1u << shift);
     }
     w->pos += size;
 }
@@ -69,15 +71,21 @@ static const char *md_common =
     "trace { major = 1; minor = 8; byte_order = le;\n"
     "  packet.header := struct { uint32_t magic; uint32_t stream_id; }; };\n"
     "env { hostname = \"unit\"; };\n"
-    "clock { name = \"monotonic\"; uuid = \"11111111-2222-3333-4444-555555555555\"; freq = 1000000000; offset = 1000; };\n"
-    "typealias integer { size = 27; align = 1; signed = false; map = clock.monotonic.value; } := uint27_clock_monotonic_t;\n"
-    "typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n"
-    "struct packet_context { uint64_clock_monotonic_t timestamp_begin; uint64_clock_monotonic_t timestamp_end;\n"
-    "  uint64_t content_size; uint64_t packet_size; uint64_t events_discarded; uint32_t cpu_id; };\n"
+    "clock { name = \"monotonic\"; uuid = \"11111111-2222-3333-4444-555555555555\"; freq = "
+    "1000000000; offset = 1000; };\n"
+    "typealias integer { size = 27; align = 1; signed = false; map = clock.monotonic.value; } := "
+    "uint27_clock_monotonic_t;\n"
+    "typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := "
+    "uint64_clock_monotonic_t;\n"
+    "struct packet_context { uint64_clock_monotonic_t timestamp_begin; uint64_clock_monotonic_t "
+    "timestamp_end;\n"
+    "  uint64_t content_size; uint64_t packet_size; uint64_t events_discarded; uint32_t cpu_id; "
+    "};\n"
     "struct event_header_compact { enum : uint5_t { compact = 0 ... 30, extended = 31 } id;\n"
     "  variant <id> { struct { uint27_clock_monotonic_t timestamp; } compact;\n"
     "  struct { uint32_t id; uint64_clock_monotonic_t timestamp; } extended; } v; } align(8);\n"
-    "stream { id = 0; event.header := struct event_header_compact; packet.context := struct packet_context; };\n";
+    "stream { id = 0; event.header := struct event_header_compact; packet.context := struct "
+    "packet_context; };\n";
 
 /* packet header + context; returns the bit position of content_size for patching */
 static void put_preamble(bw *w, uint64_t tb, uint64_t te, uint64_t disc, uint32_t cpu,
@@ -263,8 +271,9 @@ TEST(decode_timestamp_reconstruction)
 {
     make_dir();
     char md[8192];
-    snprintf(md, sizeof md, "%s event { name = \"e\"; id = 3; stream_id = 0; };\n"
-                            "event { name = \"big\"; id = 40; stream_id = 0; };\n",
+    snprintf(md, sizeof md,
+             "%s event { name = \"e\"; id = 3; stream_id = 0; };\n"
+             "event { name = \"big\"; id = 40; stream_id = 0; };\n",
              md_common);
     write_file("metadata", md, strlen(md));
     bw w;
@@ -276,7 +285,7 @@ TEST(decode_timestamp_reconstruction)
                      base + (2ULL << 27) + 100, base + (3ULL << 27)};
     compact_event(&w, 3, t[0]);
     compact_event(&w, 3, t[1]);
-    compact_event(&w, 3, t[2]);  /* low bits wrapped: one overflow */
+    compact_event(&w, 3, t[2]);   /* low bits wrapped: one overflow */
     extended_event(&w, 40, t[3]); /* id > 30: extended header, full timestamp */
     extended_event(&w, 3, t[4]);
     finish_packet(&w, 0, cs_at, 4096);
@@ -300,7 +309,8 @@ static size_t two_packets(bw *w)
     for (int p = 0; p < 2; p++) {
         uint64_t start = w->pos;
         put_preamble(w, 1000 + (uint64_t)p * 1000, 1900 + (uint64_t)p * 1000, p ? 7 : 0, 1, &cs_at);
-        for (int i = 0; i < 3; i++) compact_event(w, 3, 1000 + (uint64_t)p * 1000 + (uint64_t)i * 10);
+        for (int i = 0; i < 3; i++)
+            compact_event(w, 3, 1000 + (uint64_t)p * 1000 + (uint64_t)i * 10);
         finish_packet(w, start, cs_at, 256);
     }
     return 512;

@@ -61,7 +61,8 @@ TEST(fuzz_regress_streams)
         ts_error e;
         CHECK(ts_read_file(p, &data, &len, &e) == TS_OK);
         CHECK(len >= 1);
-        CHECK(ts_read_file(fuzz_stream_metas[data[0] % FUZZ_STREAM_NMETAS], &md, &mlen, &e) == TS_OK);
+        CHECK(ts_read_file(fuzz_stream_metas[data[0] % FUZZ_STREAM_NMETAS], &md, &mlen, &e) ==
+              TS_OK);
         snprintf(q, sizeof q, "%s/metadata", dir);
         CHECK(ts_write_file(q, md, mlen, &e) == TS_OK);
         snprintf(q, sizeof q, "%s/chan_0", dir);

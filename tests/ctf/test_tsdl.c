@@ -18,11 +18,15 @@ static const char *prolog =
     "typealias integer { size = 32; align = 8; signed = false; } := uint32_t;\n"
     "typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n"
     "typealias integer { size = 64; align = 8; signed = false; } := unsigned long;\n"
-    "trace { major = 1; minor = 8; byte_order = le; uuid = \"830f2129-77d5-cb4e-90cf-b0754d8ce889\";\n"
+    "trace { major = 1; minor = 8; byte_order = le; uuid = "
+    "\"830f2129-77d5-cb4e-90cf-b0754d8ce889\";\n"
     "  packet.header := struct { uint32_t magic; uint8_t uuid[16]; uint32_t stream_id; }; };\n"
-    "clock { name = monotonic; uuid = \"88cba016-36e2-48c2-aff8-3e4b9aefb05c\"; freq = 1000000000; /* Hz */ offset = 1564079206484157378; };\n"
-    "typealias integer { size = 32; align = 8; signed = false; map = clock.monotonic.value; } := uint32_clock_monotonic_t;\n"
-    "stream { id = 0; event.header := struct { uint16_t id; uint32_clock_monotonic_t timestamp; } align(8); };\n";
+    "clock { name = monotonic; uuid = \"88cba016-36e2-48c2-aff8-3e4b9aefb05c\"; freq = 1000000000; "
+    "/* Hz */ offset = 1564079206484157378; };\n"
+    "typealias integer { size = 32; align = 8; signed = false; map = clock.monotonic.value; } := "
+    "uint32_clock_monotonic_t;\n"
+    "stream { id = 0; event.header := struct { uint16_t id; uint32_clock_monotonic_t timestamp; } "
+    "align(8); };\n";
 
 TEST(tsdl_real_metadata_all_versions)
 {
@@ -66,7 +70,8 @@ TEST(tsdl_net_event_variant_resolution)
 {
     ctf_meta *m = NULL;
     ts_error e = {0};
-    CHECK(ctf_meta_read_file("tests/data/traces/tc-uneven-streams-partial/metadata", &m, &e) == TS_OK);
+    CHECK(ctf_meta_read_file("tests/data/traces/tc-uneven-streams-partial/metadata", &m, &e) ==
+          TS_OK);
     const ctf_event_class *ev = NULL;
     for (size_t i = 0; i < m->nevents; i++)
         if (!strcmp(m->events[i].name, "net_if_receive_skb")) ev = &m->events[i];
@@ -96,7 +101,8 @@ TEST(tsdl_enum_ranges_and_autoincrement)
     char buf[4096];
     snprintf(buf, sizeof buf,
              "%s event { name = \"e\"; id = 0; stream_id = 0; fields := struct {\n"
-             " enum : integer { size = 32; align = 8; signed = 1; } { \"A\", \"B\" = 23, C, \"R\" = 101 ... 303, D, \"N\" = -5 } _e;\n"
+             " enum : integer { size = 32; align = 8; signed = 1; } { \"A\", \"B\" = 23, C, \"R\" "
+             "= 101 ... 303, D, \"N\" = -5 } _e;\n"
              " uint8_t _len; uint16_t _seq[ _len ]; string _s; uint8_t x[3][2]; }; };",
              prolog);
     ts_error e = {0};
@@ -125,12 +131,16 @@ TEST(tsdl_enum_ranges_and_autoincrement)
 TEST(tsdl_errors_have_line_numbers)
 {
     const char *bad[] = {
-        "trace { major = 1; minor = 8; byte_order = le; };\nstream { id = 0; event.header := struct { uint99 x; }; };",
-        "typealias integer { size = 8; } := u8;\nevent { name = \"x\"; fields := struct { u8 a; u8 a; }; };",
+        "trace { major = 1; minor = 8; byte_order = le; };\nstream { id = 0; event.header := "
+        "struct { uint99 x; }; };",
+        "typealias integer { size = 8; } := u8;\nevent { name = \"x\"; fields := struct { u8 a; u8 "
+        "a; }; };",
         "typealias integer { size = 8; align = 3; } := u8;",
         "clock { name = c; freq = 0; };",
-        "typealias integer { size = 8; } := u8;\nevent { name = \"x\"; fields := struct { u8 a[ nope ]; }; };",
-        "typealias integer { size = 8; } := u8;\nevent { name = \"x\"; fields := struct { variant <tag> { u8 a; } v; }; };",
+        "typealias integer { size = 8; } := u8;\nevent { name = \"x\"; fields := struct { u8 a[ "
+        "nope ]; }; };",
+        "typealias integer { size = 8; } := u8;\nevent { name = \"x\"; fields := struct { variant "
+        "<tag> { u8 a; } v; }; };",
         "trace { uuid = \"zz\"; };",
         "\"unterminated",
         "event { name = \"x\"; fields := struct { integer { size = 65; } a; }; };",

@@ -10,7 +10,8 @@
 
 typedef void (*unit_fn)(void);
 void unit_register(const char *name, const char *file, unit_fn fn);
-void unit_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void unit_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int unit_failed_now(void);
 /* Path of the shared folder (../shared by default, $TS_SHARED if set); NULL if absent. */
 const char *unit_shared_dir(void);
