@@ -120,9 +120,25 @@ static int run(ts_sync_mode mode, bool pw, bool wander, long n, int nh)
         hull_pts += pi.hull_upper + pi.hull_lower;
         segs += pi.segments;
     }
+    if (getenv("SYNC_BENCH_SEGMENTS")) /* per pair, its segments (for inspection) */
+        for (size_t i = 0; i < ts_sync_pair_count(s); i++) {
+            ts_sync_pair_info pi;
+            ts_sync_pair(s, i, &pi);
+            fprintf(stderr, "pair %zu: bound %lld below %lld above %lld\n", i,
+                    (long long)pi.error_bound_ns, (long long)pi.max_below_ns,
+                    (long long)pi.max_above_ns);
+            for (size_t j = 0; j < pi.segments; j++) {
+                ts_sync_segment_info g;
+                ts_sync_pair_segment(s, i, j, &g);
+                fprintf(stderr, "pair %zu seg %zu: %lld..%lld %s%+.3f ppm below %lld above %lld max %lld\n",
+                        i, j, (long long)(g.first_match_ns - T0), (long long)(g.last_match_ns - T0),
+                        g.bridge ? "bridge " : "", g.drift_ppm, (long long)g.max_below_ns,
+                        (long long)g.max_above_ns, (long long)g.max_bound_ns);
+            }
+        }
     ts_sync_trace_info ti;
     ts_sync_trace(s, (size_t)nh - 1, &ti);
-    const char *name = pw ? (wander ? "pw-wander" : "piecewise")
+    const char *name = pw                        ? (wander ? "pw-wander" : "piecewise")
                        : mode == TS_SYNC_DEFAULT ? "default"
                                                  : "tracecompass";
     printf("%-12s %ld matches, %d hosts: add %.3f s (%.1f ns/match), solve %.4f s, "

@@ -30,7 +30,10 @@
  * each consistent with every match inside it, a new one starting only when no
  * single line (joined to the previous one) fits any more; isolated impossible
  * matches are left out and reported.  For every instant it reports the bounds the
- * matches allow.  docs/cli-sync.md tells the whole story.
+ * matches allow.  The maps are composed along the tree of pairs; where that puts
+ * matches between hosts off each other's path receive-before-send, a host's edge
+ * is refitted to them too (within its bounds).  docs/cli-sync.md tells the whole
+ * story.
  */
 #ifndef TRACESYNC_SYNC_H
 #define TRACESYNC_SYNC_H
@@ -212,7 +215,7 @@ typedef struct ts_sync_segment_info {
 } ts_sync_segment_info;
 void ts_sync_pair_segment(const ts_sync *s, size_t pair, size_t j, ts_sync_segment_info *out);
 
-/* Piecewise method: match i left out of pair i's map. */
+/* Piecewise method: match i left out of pair `pair`'s map. */
 typedef struct ts_sync_outlier {
     bool o_to_r;              /* sent by O, received by R */
     int64_t send_ns, recv_ns; /* as recorded (own clocks) */
@@ -235,9 +238,10 @@ typedef struct ts_sync_trace_info {
     size_t path_len;            /* hosts on the path, this one first, the reference last */
     const size_t *path;         /* their first traces' indexes */
     size_t segments;            /* piecewise: pieces of its map to the reference (0: none) */
-    /* piecewise: matches between its host and hosts off its path that were mapped
-     * before it (its map is refitted to them when some would receive before their
-     * send), and how many of them still do */
+    /* piecewise: matches between its host and the other hosts not next to it on its
+     * path (its map is refitted to them, within its bounds, when some would receive
+     * before their send), and how many of them still do; a pair whose own matches
+     * conflict is not counted (nor are the matches a pair left out) */
     uint64_t cross_matches, cross_unmet;
 } ts_sync_trace_info;
 /* slope / offset_ns: the single line (the hull method's formula, in both methods);

@@ -6,7 +6,7 @@
 
 typedef __int128 i128;
 
-#define E12 ((i128)1000000000000LL)
+#define E12       ((i128)1000000000000LL)
 #define I128_MAX_ ((i128)(((unsigned __int128)1 << 127) - 1))
 
 /* slopes of ordinary segments (real clocks' rates differ far less), and of bridges
@@ -66,12 +66,14 @@ void pwmap_free(pwmap *m)
 {
     free(m->start);
     free(m->lm);
+    free(m->fa);
     memset(m, 0, sizeof *m);
 }
 
 bool pwmap_push(pwmap *m, int64_t start, ts_dec slope, ts_dec offset)
 {
     if (m->n && start <= m->start[m->n - 1]) return false;
+    m->fast = false;
     if (m->n == m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 4;
         int64_t *ns = realloc(m->start, nc * sizeof *ns);
@@ -85,6 +87,51 @@ bool pwmap_push(pwmap *m, int64_t start, ts_dec slope, ts_dec offset)
     if (dec_sign(slope) <= 0 || !linmap_init(&m->lm[m->n], slope, offset)) return false;
     m->start[m->n] = m->n ? start : INT64_MIN;
     m->n++;
+    return true;
+}
+
+bool pwmap_build_fast(pwmap *m, int64_t a0)
+{
+    if (m->fast && m->fast_n == m->n) return true;
+    m->fast = false;
+    if (!m->n) return true;
+    int64_t *fa = realloc(m->fa, 3 * m->n * sizeof *fa);
+    if (!fa) return false;
+    m->fa = fa;
+    const ts_dec scale = dec_i64((int64_t)1 << 48);
+    for (size_t k = 0; k < m->n; k++) {
+        int64_t a = k ? m->start[k] : m->n > 1 && a0 >= m->start[1] ? m->start[1] - 1 : a0;
+        int64_t b, sf;
+        if (!linmap_eval(&m->lm[k], a, &b) ||
+            !dec_floor_i64(dec_mul(m->lm[k].slope, scale, 0), &sf))
+            return true; /* no fast form: exact evaluations */
+        fa[3 * k] = a;
+        fa[3 * k + 1] = b;
+        fa[3 * k + 2] = sf;
+    }
+    m->fast = true;
+    m->fast_n = m->n;
+    return true;
+}
+
+bool pwmap_eval_fast(const pwmap *m, size_t *hint, int64_t t, int64_t *v, int64_t *err)
+{
+    if (!m->fast || m->fast_n != m->n || !m->n) return false;
+    size_t k = *hint < m->n ? *hint : 0;
+    if ((k && t < m->start[k]) || (k + 1 < m->n && t >= m->start[k + 1])) {
+        if (k + 2 < m->n && t >= m->start[k + 1] && t < m->start[k + 2])
+            k++;
+        else
+            k = pwmap_piece(m, t);
+    }
+    *hint = k;
+    const int64_t *f = m->fa + 3 * k;
+    i128 dt = (i128)t - f[0];
+    i128 r = f[1] + ((dt * f[2]) >> 48);
+    if (r > INT64_MAX / 2 || r < INT64_MIN / 2) return false;
+    i128 adt = dt < 0 ? -dt : dt;
+    *v = (int64_t)r;
+    *err = (int64_t)(adt >> 48) + 3;
     return true;
 }
 
@@ -120,6 +167,20 @@ bool pwmap_eval(const pwmap *m, int64_t t, int64_t *out)
     return m->n && linmap_eval(&m->lm[pwmap_piece(m, t)], t, out);
 }
 
+bool pwmap_eval_near(const pwmap *m, size_t *hint, int64_t t, int64_t *out)
+{
+    if (!m->n) return false;
+    size_t k = *hint < m->n ? *hint : 0;
+    if ((k && t < m->start[k]) || (k + 1 < m->n && t >= m->start[k + 1])) {
+        if (k + 2 < m->n && t >= m->start[k + 1] && t < m->start[k + 2])
+            k++;
+        else
+            k = pwmap_piece(m, t);
+    }
+    *hint = k;
+    return linmap_eval(&m->lm[k], t, out);
+}
+
 /* b(t) for the search below, saturated */
 static int64_t eval_sat(const pwmap *m, int64_t t)
 {
@@ -144,9 +205,46 @@ static int64_t first_reaching(const pwmap *b, int64_t a)
     return (int64_t)hi;
 }
 
-int64_t first_reaching_pub(const pwmap *b, int64_t a)
+int64_t pwmap_first_reaching(const pwmap *b, int64_t a)
 {
     return first_reaching(b, a);
+}
+
+int64_t pwmap_first_reaching_near(const pwmap *b, int64_t a, int64_t guess, size_t *hint)
+{
+    const int64_t lim = (int64_t)1 << 62;
+    if (guess <= -lim || guess >= lim) return first_reaching(b, a);
+    int64_t v;
+    /* b(lo) < a <= b(hi), by steps doubling from the guess */
+    int64_t lo, hi, step = 1;
+    bool up = !pwmap_eval_near(b, hint, guess, &v) || v < a;
+    if (up) {
+        lo = guess;
+        for (;;) {
+            if (step > lim / 2 || lo > lim - step) return first_reaching(b, a);
+            hi = lo + step;
+            if (pwmap_eval_near(b, hint, hi, &v) && v >= a) break;
+            lo = hi;
+            step *= 2;
+        }
+    } else {
+        hi = guess;
+        for (;;) {
+            if (step > lim / 2 || hi < -lim + step) return first_reaching(b, a);
+            lo = hi - step;
+            if (!pwmap_eval_near(b, hint, lo, &v) || v < a) break;
+            hi = lo;
+            step *= 2;
+        }
+    }
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (pwmap_eval_near(b, hint, mid, &v) && v >= a)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -158,12 +256,12 @@ static int cmp_i64(const void *a, const void *b)
 bool pwmap_compose(const pwmap *a, const pwmap *b, int digits, pwmap *out)
 {
     size_t nb = b->n + a->n;
-    int64_t *bp = malloc(nb * sizeof *bp);
+    int64_t *bp = malloc((nb ? nb : 1) * sizeof *bp);
     if (!bp) return false;
     size_t n = 0;
     for (size_t i = 1; i < b->n; i++) bp[n++] = b->start[i];
     for (size_t i = 1; i < a->n; i++) bp[n++] = first_reaching(b, a->start[i]);
-    if (n) qsort(bp, n, sizeof *bp, cmp_i64);
+    qsort(bp, n, sizeof *bp, cmp_i64);
     out->n = 0;
     bool ok = true;
     int64_t prev = INT64_MIN;
@@ -276,12 +374,38 @@ static void sort_pts(pwpt *a, size_t n)
             j--;
             if (++moves > budget) {
                 a[j] = v;
-                if (n) qsort(a, n, sizeof *a, cmp_pt);
+                qsort(a, n, sizeof *a, cmp_pt);
                 return;
             }
         }
         a[j] = v;
     }
+}
+
+/* a[0..k) sorted, a[k..n) not: sort the tail, merge */
+static bool merge_tail(pwpt *a, size_t k, size_t n)
+{
+    if (k >= n) return true;
+    sort_pts(a + k, n - k);
+    if (!k || !pt_lt(a[k], a[k - 1])) return true;
+    pwpt *t = malloc((n - k) * sizeof *t);
+    if (!t) return false;
+    memcpy(t, a + k, (n - k) * sizeof *t);
+    /* from the back: the larger of the two heads */
+    size_t i = k, j = n - k, w = n;
+    while (j > 0) {
+        if (i > 0 && pt_lt(t[j - 1], a[i - 1]))
+            a[--w] = a[--i];
+        else
+            a[--w] = t[--j];
+    }
+    free(t);
+    return true;
+}
+
+bool pw_merge_added(pw_pair *p, size_t nu0, size_t nl0)
+{
+    return merge_tail(p->u, nu0, p->nu) && merge_tail(p->l, nl0, p->nl);
 }
 
 /* ---- regions: the lines consistent with a set of points ------------------------ */
@@ -296,9 +420,9 @@ typedef struct region {
 
 static region region_of_seg(const pw_pair *p, const pw_seg *s)
 {
-    region r = {p->pool + s->hu, p->pool + s->hl, s->nhu,    s->nhl,    s->has_amax,
-                s->has_amin,     s->amax_u,       s->amax_l, s->amin_l, s->amin_u,
-                lim_of(s->bridge)};
+    region r = {p->pool + s->hu, p->pool + s->hl, s->nhu,           s->nhl,
+                s->has_amax,     s->has_amin,     s->amax_u,        s->amax_l,
+                s->amin_l,       s->amin_u,       lim_of(s->bridge)};
     return r;
 }
 
@@ -426,7 +550,8 @@ static ts_dec choose_slope(rat a1, rat a2, ts_dec pref)
     ts_dec mid = dec_div(dec_add(dec_mul(n1, d2, 0), dec_mul(n2, d1, 0)),
                          dec_mul(dec_i64(2), dec_mul(d1, d2, 0), 0), P);
     ts_dec lo = dec_div(n1, d1, P), hi = dec_div(n2, d2, P), w = dec_sub(hi, lo);
-    ts_dec narrow = dec_div(dec_i64(1), dec_i64(10000), P), ppm = dec_div(dec_i64(1), dec_i64(1000000), P);
+    ts_dec narrow = dec_div(dec_i64(1), dec_i64(10000), P),
+           ppm = dec_div(dec_i64(1), dec_i64(1000000), P);
     if (dec_cmp(w, narrow) < 0) return mid;
     ts_dec m = dec_div(w, dec_i64(4), P);
     if (dec_cmp(m, ppm) > 0) m = ppm;
@@ -579,8 +704,7 @@ static bool push_seg(pw_pair *p, sweep *w)
  * to one corrupted point) and below the second lowest of the L points', among the
  * 2 * PW_NEAR last of each direction.  has_* false if none. */
 #define PW_NEAR 4
-static void estimate(const pw_pair *p, int64_t x, rat sr, i128 *lo, bool *hlo, i128 *hi,
-                     bool *hhi)
+static void estimate(const pw_pair *p, int64_t x, rat sr, i128 *lo, bool *hlo, i128 *hi, bool *hhi)
 {
     for (int d = 0; d < 2; d++) {
         const pwpt *a = d ? p->l : p->u;
@@ -654,60 +778,60 @@ static int join(sweep *w, rpt q)
             break;
         }
     for (int pass = 0; pass < 4; pass++)
-    for (size_t back = 0; w->rn && back <= back_max; back++) {
-        int bridge = pass >= 2, agree = !(pass & 1);
-        size_t kj = w->rn - 1 - back; /* the knot is on this point's x */
-        int64_t xj = ring_get(w, kj).pt.x;
-        if (bridge && last_same != INT64_MIN && xj > last_same) continue;
-        if (w->has_left && xj <= w->kx) break; /* knots strictly increase */
-        i128 lo, hi;
-        bool hlo, hhi;
-        band(&g, xj, &lo, &hlo, &hi, &hhi);
-        if ((hlo && hhi && lo > hi) || (hlo && lo > lim) || (hhi && hi < -lim)) continue;
-        /* the knot will aim where the matches before it locate the clock: knots
-         * chosen anywhere in wide windows would carry the map away, segment after
-         * segment */
-        i128 elo = 0, ehi = 0;
-        bool helo = false, hehi = false;
-        estimate(p, xj, local_slope(p, &g), &elo, &helo, &ehi, &hehi);
-        if (helo && hehi && elo > ehi) elo = ehi = mid_i128(ehi, elo);
-        i128 target = helo && hehi ? mid_i128(elo, ehi) : helo ? elo : hehi ? ehi : 0;
-        bool has_target = helo || hehi;
-        if (agree && helo && hehi) {
-            i128 tol = (ehi - elo) / 2;
-            if ((hhi && hi < elo - tol) || (hlo && lo > ehi + tol)) continue;
+        for (size_t back = 0; w->rn && back <= back_max; back++) {
+            int bridge = pass >= 2, agree = !(pass & 1);
+            size_t kj = w->rn - 1 - back; /* the knot is on this point's x */
+            int64_t xj = ring_get(w, kj).pt.x;
+            if (bridge && last_same != INT64_MIN && xj > last_same) continue;
+            if (w->has_left && xj <= w->kx) break; /* knots strictly increase */
+            i128 lo, hi;
+            bool hlo, hhi;
+            band(&g, xj, &lo, &hlo, &hi, &hhi);
+            if ((hlo && hhi && lo > hi) || (hlo && lo > lim) || (hhi && hi < -lim)) continue;
+            /* the knot will aim where the matches before it locate the clock: knots
+             * chosen anywhere in wide windows would carry the map away, segment after
+             * segment */
+            i128 elo = 0, ehi = 0;
+            bool helo = false, hehi = false;
+            estimate(p, xj, local_slope(p, &g), &elo, &helo, &ehi, &hehi);
+            if (helo && hehi && elo > ehi) elo = ehi = mid_i128(ehi, elo);
+            i128 target = helo && hehi ? mid_i128(elo, ehi) : helo ? elo : hehi ? ehi : 0;
+            bool has_target = helo || hehi;
+            if (agree && helo && hehi) {
+                i128 tol = (ehi - elo) / 2;
+                if ((hhi && hi < elo - tol) || (hlo && lo > ehi + tol)) continue;
+            }
+            hull_reset(&w->nxt);
+            int r = 1;
+            const hull_slope_limits *sl = lim_of(bridge);
+            if (hlo) r = hull_try_add(&w->nxt, true, xj, clamp64(lo), sl);
+            if (r > 0 && hhi) r = hull_try_add(&w->nxt, false, xj, clamp64(hi), sl);
+            for (size_t k = kj + 1; r > 0 && k < w->rn; k++)
+                r = try_add(&w->nxt, ring_get(w, k), bridge);
+            if (r > 0) r = try_add(&w->nxt, q, bridge);
+            if (r < 0) return -1;
+            if (r == 0) continue;
+            /* the new segment: the moved points and q */
+            ts_hull t = w->cur;
+            w->cur = w->nxt;
+            w->nxt = t;
+            w->has_left = true;
+            w->bridge = bridge;
+            w->kx = xj;
+            w->has_wlo = hlo;
+            w->has_whi = hhi;
+            w->wlo = clamp64(lo);
+            w->whi = clamp64(hi);
+            w->has_kt = has_target;
+            w->kt = clamp64(target);
+            rpt moved[RING];
+            size_t nm = 0;
+            for (size_t k = kj + 1; k < w->rn; k++) moved[nm++] = ring_get(w, k);
+            w->rn = w->rh = 0;
+            for (size_t k = 0; k < nm; k++) ring_push(w, moved[k]);
+            ring_push(w, q);
+            return 1;
         }
-        hull_reset(&w->nxt);
-        int r = 1;
-        const hull_slope_limits *sl = lim_of(bridge);
-        if (hlo) r = hull_try_add(&w->nxt, true, xj, clamp64(lo), sl);
-        if (r > 0 && hhi) r = hull_try_add(&w->nxt, false, xj, clamp64(hi), sl);
-        for (size_t k = kj + 1; r > 0 && k < w->rn; k++)
-            r = try_add(&w->nxt, ring_get(w, k), bridge);
-        if (r > 0) r = try_add(&w->nxt, q, bridge);
-        if (r < 0) return -1;
-        if (r == 0) continue;
-        /* the new segment: the moved points and q */
-        ts_hull t = w->cur;
-        w->cur = w->nxt;
-        w->nxt = t;
-        w->has_left = true;
-        w->bridge = bridge;
-        w->kx = xj;
-        w->has_wlo = hlo;
-        w->has_whi = hhi;
-        w->wlo = clamp64(lo);
-        w->whi = clamp64(hi);
-        w->has_kt = has_target;
-        w->kt = clamp64(target);
-        rpt moved[RING];
-        size_t nm = 0;
-        for (size_t k = kj + 1; k < w->rn; k++) moved[nm++] = ring_get(w, k);
-        w->rn = w->rh = 0;
-        for (size_t k = 0; k < nm; k++) ring_push(w, moved[k]);
-        ring_push(w, q);
-        return 1;
-    }
     /* no continuous increasing map through this segment satisfies q */
     p->nseg--;
     p->npool = p->seg[p->nseg].hu;
@@ -874,7 +998,8 @@ static bool backward(pw_pair *p)
             s->kyd = dec_add(v[0], dec_mul(lam, dec_sub(v[1], v[0]), TS_DEC_DIGITS));
         if (!dec_floor_i64(s->kyd, &s->ky)) return false;
         if (rounded || dec_sign(lam) != 0) p->rounded++;
-        ts_dec sl = dec_div(dec_sub(nx->kyd, s->kyd), dec_i128((i128)nx->kx - s->kx), TS_DEC_DIGITS);
+        ts_dec sl =
+            dec_div(dec_sub(nx->kyd, s->kyd), dec_i128((i128)nx->kx - s->kx), TS_DEC_DIGITS);
         if (dec_cmp(s->kyd, nx->kyd) >= 0 || !set_line(s, s->kx, s->kyd, sl)) return false;
     }
     return true;
@@ -926,7 +1051,7 @@ static int64_t ppt_ceil(ts_dec v)
     return out;
 }
 
-static bool is_out(const pw_pair *p, pwpt q, bool o_to_r)
+bool pw_left_out(const pw_pair *p, pwpt q, bool o_to_r)
 {
     size_t lo = 0, hi = p->nout;
     pw_outlier key = {q.x, q.y, o_to_r, PW_ISOLATED, 0};
@@ -1003,7 +1128,7 @@ static bool compute_rho(pw_pair *p)
         free(amin);
         free(hm);
         free(unc);
-    free(br);
+        free(br);
         return false;
     }
     ts_dec near = dec_div(dec_i64(9), dec_i64(10 * PW_NORMAL_DEN), TS_DEC_DIGITS);
@@ -1035,8 +1160,8 @@ static bool compute_rho(pw_pair *p)
                     ;
                 if (j == k || br[j]) continue;
                 if (dec_cmp(p->seg[j].slope, s->slope) >= 0) steep = false;
-                int64_t r = ppt_ceil(p->seg[j].slope) - PW_RHO0_PPT -
-                            (unc[j] >= 0 ? unc[j] : PW_RHO0_PPT);
+                int64_t r =
+                    ppt_ceil(p->seg[j].slope) - PW_RHO0_PPT - (unc[j] >= 0 ? unc[j] : PW_RHO0_PPT);
                 if (normal < 0 || r < normal) normal = r;
             }
             if (steep && normal > 0 && cap - normal < cap) s->rho = cap - normal;
@@ -1070,10 +1195,13 @@ static bool compute_rho(pw_pair *p)
         /* and outside steps the clocks' relative rate stays within the ordinary slopes
          * (what the segments assume): a segment that pins its rate poorly (a single
          * exchange) gets no more than that */
-        int64_t lo = cap - ppt_ceil(dec_div(dec_i64(PW_NORMAL_DEN), dec_i64(PW_NORMAL_DEN + 1),
-                                            TS_DEC_DIGITS)) + 1;
-        int64_t hi = ppt_ceil(dec_div(dec_i64(PW_NORMAL_DEN + 1), dec_i64(PW_NORMAL_DEN),
-                                      TS_DEC_DIGITS)) - cap + 1;
+        int64_t lo =
+            cap -
+            ppt_ceil(dec_div(dec_i64(PW_NORMAL_DEN), dec_i64(PW_NORMAL_DEN + 1), TS_DEC_DIGITS)) +
+            1;
+        int64_t hi =
+            ppt_ceil(dec_div(dec_i64(PW_NORMAL_DEN + 1), dec_i64(PW_NORMAL_DEN), TS_DEC_DIGITS)) -
+            cap + 1;
         if (lo > 0 && s->rho > lo) s->rho = lo;
         if (hi > 0 && (s->rho_up < 0 || s->rho_up > hi)) s->rho_up = hi;
     }
@@ -1111,7 +1239,6 @@ static bool pfun_init(pw_pair *p)
     }
     return true;
 }
-
 
 /* corrected slack of a point of segment k, ns, rounded up: U: g(x) - y; L: y - g(x) */
 static bool slack(const pw_pair *p, size_t k, pwpt q, bool o_to_r, int64_t *out)
@@ -1221,14 +1348,16 @@ static bool sweep_bounds(pw_pair *p, int64_t lo_r, int64_t hi_r, bool keep)
     for (size_t i = 0; i < p->nu && p->ext_ku == SIZE_MAX; i++) {
         size_t k = pw_seg_at(p, p->u[i].x);
         int64_t sl;
-        if ((p->nout && is_out(p, p->u[i], true)) || !slack(p, k, p->u[i], true, &sl)) continue;
+        if ((p->nout && pw_left_out(p, p->u[i], true)) || !slack(p, k, p->u[i], true, &sl))
+            continue;
         p->ext_u = (i128)sl * E12 + pf(p, k, p->u[i].x, true);
         p->ext_ku = k;
     }
     for (size_t i = p->nl; i-- > 0 && p->ext_kl == SIZE_MAX;) {
         size_t k = pw_seg_at(p, p->l[i].x);
         int64_t sl;
-        if ((p->nout && is_out(p, p->l[i], false)) || !slack(p, k, p->l[i], false, &sl)) continue;
+        if ((p->nout && pw_left_out(p, p->l[i], false)) || !slack(p, k, p->l[i], false, &sl))
+            continue;
         p->ext_l = (i128)sl * E12 - pf(p, k, p->l[i].x, true);
         p->ext_kl = k;
     }
@@ -1248,7 +1377,7 @@ static bool sweep_bounds(pw_pair *p, int64_t lo_r, int64_t hi_r, bool keep)
         for (; i < p->nu && p->u[i].x < e; i++) {
             pwpt q = p->u[i];
             int64_t sl;
-            if ((p->nout && is_out(p, q, true)) || !slack(p, k, q, true, &sl)) {
+            if ((p->nout && pw_left_out(p, q, true)) || !slack(p, k, q, true, &sl)) {
                 if (keep) p->fu[i] = pm;
                 continue;
             }
@@ -1256,7 +1385,8 @@ static bool sweep_bounds(pw_pair *p, int64_t lo_r, int64_t hi_r, bool keep)
             if (q.x < s->first_x) s->first_x = q.x;
             if (q.x > s->last_x) s->last_x = q.x;
             i128 px = pf(p, k, q.x, false);
-            if (inr && q.x >= a && q.x <= b) best = kmax(best, el_raw(p, k, q.x, have, pm)); /* left limit */
+            if (inr && q.x >= a && q.x <= b)
+                best = kmax(best, el_raw(p, k, q.x, have, pm)); /* left limit */
             i128 v = (i128)sl * E12 - px;
             if (v < pm) pm = v;
             have = true;
@@ -1282,7 +1412,7 @@ static bool sweep_bounds(pw_pair *p, int64_t lo_r, int64_t hi_r, bool keep)
         for (; i > 0 && p->l[i - 1].x >= st; i--) {
             pwpt q = p->l[i - 1];
             int64_t sl;
-            if ((p->nout && is_out(p, q, false)) || !slack(p, k, q, false, &sl)) {
+            if ((p->nout && pw_left_out(p, q, false)) || !slack(p, k, q, false, &sl)) {
                 if (keep) p->bl[i - 1] = sm;
                 continue;
             }
@@ -1290,7 +1420,8 @@ static bool sweep_bounds(pw_pair *p, int64_t lo_r, int64_t hi_r, bool keep)
             if (q.x < s->first_x) s->first_x = q.x;
             if (q.x > s->last_x) s->last_x = q.x;
             i128 px = pf(p, k, q.x, false);
-            if (inr && q.x >= a && q.x <= b) best = kmax(best, eh_raw(p, k, q.x, have, sm)); /* right limit */
+            if (inr && q.x >= a && q.x <= b)
+                best = kmax(best, eh_raw(p, k, q.x, have, sm)); /* right limit */
             i128 v = (i128)sl * E12 + px;
             if (v < sm) sm = v;
             have = true;
@@ -1355,33 +1486,87 @@ void pw_conv(const pw_pair *p, int64_t x, bool child_is_r, int64_t *lo, int64_t 
     *hi = h;
 }
 
-/* number of points of a[0..n) with x below t (strict) or at most t */
-static size_t count_le(const pwpt *a, size_t n, int64_t t, bool strict)
+/* number of points of a[0..n) with x below t (strict) or at most t; searched from
+ * *hint (the last answer) outwards, so that times in order cost little */
+static size_t count_le(const pwpt *a, size_t n, int64_t t, bool strict, size_t *hint)
 {
-    size_t lo = 0, hi = n;
+#define BELOW(i) (strict ? a[(i)].x < t : a[(i)].x <= t)
+    size_t h = *hint <= n ? *hint : n, lo, hi;
+    if (h < n && BELOW(h)) { /* the answer lies above h: gallop up */
+        size_t step = 1;
+        lo = h + 1;
+        for (;;) {
+            if (n - lo <= step) {
+                hi = n;
+                break;
+            }
+            if (!BELOW(lo + step - 1)) {
+                hi = lo + step - 1;
+                break;
+            }
+            lo += step;
+            step *= 2;
+        }
+    } else if (h > 0 && !BELOW(h - 1)) { /* below h: gallop down */
+        size_t step = 1;
+        hi = h - 1;
+        for (;;) {
+            if (hi <= step) {
+                lo = 0;
+                break;
+            }
+            if (BELOW(hi - step)) {
+                lo = hi - step + 1;
+                break;
+            }
+            hi -= step;
+            step *= 2;
+        }
+    } else {
+        return *hint = h;
+    }
     while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (strict ? a[mid].x < t : a[mid].x <= t)
+        size_t mid = lo + (hi - lo) / 2;
+        if (BELOW(mid))
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo;
+#undef BELOW
+    return *hint = lo;
+}
+
+static size_t seg_at_near(const pw_pair *p, int64_t x, size_t *hint)
+{
+    size_t k = *hint < p->nseg ? *hint : 0;
+    if ((k && x < p->seg[k].kx) || (k + 1 < p->nseg && x >= p->seg[k + 1].kx)) {
+        if (k + 2 < p->nseg && x >= p->seg[k + 1].kx && x < p->seg[k + 2].kx)
+            k++;
+        else
+            k = pw_seg_at(p, x);
+    }
+    return *hint = k;
+}
+
+void pw_bound_at_near(const pw_pair *p, int64_t x, int side, int64_t *lo, int64_t *hi, pw_cursor *c)
+{
+    *lo = *hi = -1;
+    if (!p->fu || !p->nseg) return;
+    size_t k = seg_at_near(p, x, &c->k);
+    /* below: the U points up to x (before x for the limit from the left) */
+    size_t n = count_le(p->u, p->nu, x, side < 0, &c->u);
+    bool have = n > 0 && p->fu[n - 1] < KINF / 2;
+    *lo = ns_of(el_raw(p, k, x, have, have ? p->fu[n - 1] : KINF));
+    /* above: the L points from x on (after x for the limit from the right) */
+    size_t b = count_le(p->l, p->nl, x, side <= 0, &c->l);
+    have = b < p->nl && p->bl[b] < KINF / 2;
+    *hi = ns_of(eh_raw(p, k, x, have, have ? p->bl[b] : KINF));
 }
 
 void pw_bound_at(const pw_pair *p, int64_t x, int side, int64_t *lo, int64_t *hi)
 {
-    *lo = *hi = -1;
-    if (!p->fu || !p->nseg) return;
-    size_t k = pw_seg_at(p, x);
-    /* below: the U points up to x (before x for the limit from the left) */
-    size_t c = count_le(p->u, p->nu, x, side < 0);
-    bool have = c > 0 && p->fu[c - 1] < KINF / 2;
-    *lo = ns_of(el_raw(p, k, x, have, have ? p->fu[c - 1] : KINF));
-    /* above: the L points from x on (after x for the limit from the right) */
-    size_t b = count_le(p->l, p->nl, x, side <= 0);
-    have = b < p->nl && p->bl[b] < KINF / 2;
-    *hi = ns_of(eh_raw(p, k, x, have, have ? p->bl[b] : KINF));
+    pw_cursor c = {0, 0, 0};
+    pw_bound_at_near(p, x, side, lo, hi, &c);
 }
 
 int64_t *pw_breakpoints(const pw_pair *p, size_t *n)
@@ -1393,7 +1578,7 @@ int64_t *pw_breakpoints(const pw_pair *p, size_t *n)
     for (size_t i = 0; i < p->nu; i++) v[c++] = p->u[i].x;
     for (size_t i = 0; i < p->nl; i++) v[c++] = p->l[i].x;
     for (size_t k = 1; k < p->nseg; k++) v[c++] = p->seg[k].kx;
-    if (c) qsort(v, c, sizeof *v, cmp_i64);
+    qsort(v, c, sizeof *v, cmp_i64);
     size_t w = 0;
     for (size_t i = 0; i < c; i++)
         if (!w || v[i] != v[w - 1]) v[w++] = v[i];

@@ -57,7 +57,7 @@
 #define PW_BACKTRACK  64 /* points a knot may move back */
 #define PW_LOOKAHEAD  64 /* points read ahead to decide that a point is isolated */
 #define PW_NEIGHBOURS 4
-#define PW_NORMAL_DEN 200 /* ordinary segments: slopes within [200/201, 201/200] */
+#define PW_NORMAL_DEN 200       /* ordinary segments: slopes within [200/201, 201/200] */
 #define PW_RHO0_PPT   5000000LL /* 5 ppm, in units of 1e-12 */
 
 /* ---- piecewise maps ------------------------------------------------------- */
@@ -68,6 +68,11 @@ typedef struct pwmap {
     size_t n, cap;
     int64_t *start;
     ts_linmap *lm;
+    /* the fast form (pwmap_build_fast): per piece an anchor time a, floor(m(a)), and
+     * floor(slope * 2^48) */
+    int64_t *fa;
+    size_t fast_n;
+    bool fast;
 } pwmap;
 
 void pwmap_init(pwmap *m);
@@ -82,8 +87,19 @@ bool pwmap_eval(const pwmap *m, int64_t t, int64_t *out);
 /* out = a o b (b first), `digits` significant digits for the products; false if
  * out of memory or range. */
 bool pwmap_compose(const pwmap *a, const pwmap *b, int digits, pwmap *out);
+/* Prepare the fast form (a0: an anchor time for a single first piece, e.g. a time
+ * of the data); false if out of memory.  Invalidated by pwmap_push. */
+bool pwmap_build_fast(pwmap *m, int64_t a0);
+/* m(t) within *err ns (false: no fast form, or out of range), with a hint as below:
+ * for comparisons that need the exact value only when close. */
+bool pwmap_eval_fast(const pwmap *m, size_t *hint, int64_t t, int64_t *v, int64_t *err);
+/* m(t) with a hint: the piece of the last call (for times in order; *hint = 0 to
+ * start). */
+bool pwmap_eval_near(const pwmap *m, size_t *hint, int64_t t, int64_t *out);
 /* The smallest t with m(t) >= a (m non-decreasing), searched within +-2^62. */
-int64_t first_reaching_pub(const pwmap *m, int64_t a);
+int64_t pwmap_first_reaching(const pwmap *m, int64_t a);
+/* The same, searched outwards from a guess near it (with a hint as above). */
+int64_t pwmap_first_reaching_near(const pwmap *m, int64_t a, int64_t guess, size_t *hint);
 /* Largest slope, rounded up to a multiple of 2^-40 (as a fixed-point integer). */
 int64_t pwmap_max_slope_fx(const pwmap *m);
 #define PW_FX_ONE ((int64_t)1 << 40)
@@ -118,7 +134,7 @@ typedef struct pw_seg {
     bool has_kt;
     int64_t kt; /* where the matches near kx locate the O clock: the knot's aim */
     bool has_wlo, has_whi;
-    int64_t wlo, whi; /* the window at kx (its two virtual points) */
+    int64_t wlo, whi;        /* the window at kx (its two virtual points) */
     int64_t first_x, last_x; /* first and last of its points (R time) */
     uint64_t nu, nl;         /* its points (in its domain) per direction */
     size_t hu, nhu, hl, nhl; /* its region: hull vertices in the pool */
@@ -126,7 +142,7 @@ typedef struct pw_seg {
     hpt amax_u, amax_l, amin_l, amin_u;
     ts_dec slope, offset; /* its line: T_O = slope * T_R + offset */
     ts_linmap lm;
-    int64_t rho, rho_up;  /* 1e-12 units; rho_up < 0: unbounded */
+    int64_t rho, rho_up;    /* 1e-12 units; rho_up < 0: unbounded */
     int64_t max_lo, max_hi; /* largest bounds over its domain, O ns (-1: unbounded) */
     int64_t max_bound;      /* largest of both, in R or O time, whichever is larger (-1) */
 } pw_seg;
@@ -146,14 +162,14 @@ typedef struct pw_pair {
     uint64_t isolated, conflicts, rounded;
     bool single; /* pw_solve handed over the single segment's hull */
     bool has_maps;
-    pwrat sref; /* the overall slope of the points */
+    pwrat sref;      /* the overall slope of the points */
     pwmap back, fwd; /* R time -> O time, O time -> R time */
     ts_sync_quality quality;
     int64_t max_lo, max_hi; /* over every segment, O ns (-1: unbounded) */
     /* bounds (pw_bounds): P and Pup at each segment's anchor, and the cone keys */
     __int128 *pat;
-    int64_t px0;          /* anchor of segment 0: the first point's x */
-    __int128 *fu, *bl;    /* per U / L point (see keys() in pw.c) */
+    int64_t px0;             /* anchor of segment 0: the first point's x */
+    __int128 *fu, *bl;       /* per U / L point (see keys() in pw.c) */
     size_t *ustart, *lstart; /* first U / L point of each segment (nseg + 1 entries) */
     __int128 ext_u, ext_l;   /* the extrapolations before the first U, after the last L */
     size_t ext_ku, ext_kl;   /* and their points' segments (SIZE_MAX: none) */
@@ -168,6 +184,12 @@ bool pw_add(pw_pair *p, bool o_to_r, int64_t x, int64_t y);
  * (every point, in default mode: what the hull method computes) and p->single is
  * set.  May be called again after more points. */
 ts_status pw_solve(pw_pair *p, ts_hull *single, ts_error *err);
+/* The points were sorted up to nu0 / nl0 (e.g. copied from a solved pair), then more
+ * were added: sort those and merge them in (pw_solve then finds them in order).
+ * false if out of memory. */
+bool pw_merge_added(pw_pair *p, size_t nu0, size_t nl0);
+/* Was this point left out (an outlier or a conflict)?  After pw_solve. */
+bool pw_left_out(const pw_pair *p, pwpt q, bool o_to_r);
 /* Each segment's points and largest bounds over R times [range_lo, range_hi] (widened
  * to the points' span); keep: also what pw_bound_at needs (16 bytes per point).
  * false when out of memory. */
@@ -179,6 +201,13 @@ size_t pw_seg_at(const pw_pair *p, int64_t x);
  * side < 0: the limit from the left, > 0 from the right, 0: at x.  After pw_bounds
  * with keep (else -1). */
 void pw_bound_at(const pw_pair *p, int64_t x, int side, int64_t *lo, int64_t *hi);
+/* The same for times mostly in order: the cursor keeps where the last one was (zero
+ * it to start). */
+typedef struct pw_cursor {
+    size_t k, u, l;
+} pw_cursor;
+void pw_bound_at_near(const pw_pair *p, int64_t x, int side, int64_t *lo, int64_t *hi,
+                      pw_cursor *c);
 /* The bounds in the time of the parent of an edge: child R (parent O) keeps them;
  * child O (parent R) divides them by the slowest rate (slope - rho) of the segment
  * at x and swaps them.  -1 stays -1. */

@@ -35,7 +35,8 @@ typedef struct shost {
     int64_t k_bound;
     /* piecewise: map host time -> reference time */
     pwmap map;
-    uint64_t cross, cross_unmet; /* matches off its path that its map meets / misses */
+    uint64_t cross, cross_unmet;   /* matches off its path that its map meets / misses */
+    uint64_t changed_at, tried_at; /* reconciliation epochs (tried_at: UINT64_MAX: never) */
 } shost;
 
 typedef struct spair {
@@ -68,7 +69,8 @@ struct ts_sync {
     size_t nh, caph;
     spair *p;
     size_t np, capp;
-    int32_t *pidx; /* nh * nh: pair index or -1 */
+    int32_t *pidx;  /* nh * nh: pair index or -1 */
+    uint64_t epoch; /* reconciliation: maps refitted so far */
     size_t pidx_dim;
     uint64_t same_host;
 };
@@ -472,6 +474,8 @@ static void reset_hosts(ts_sync *s)
         h->k_bound = 0;
         h->bound = -1;
         h->cross = h->cross_unmet = 0;
+        h->changed_at = 0;
+        h->tried_at = UINT64_MAX;
         h->worst = TS_SYNC_ACCURATE;
     }
 }
@@ -552,6 +556,28 @@ static const pw_pair *edge_pw(const spair *p)
  * receive maps before their send with x's map mx; with add, each one also becomes a
  * match between x and its parent par on pair e: the parent's time where the
  * parent's map reaches the other end's mapped time. */
+/* Every match of a pair that one convex hull holds (one segment, nothing left out)
+ * meets maps that are single lines?  A linear function of the points is largest at
+ * a vertex of their hull: with T_O(y) - T_R(x) (exact, before the floors) at most 0
+ * on the O->R hull's vertices and T_R(x) - T_O(y) on the R->O hull's, it is so at
+ * every match, and the floors keep the order. */
+static bool hull_meets(const spair *q, const pwmap *mr, const pwmap *mo)
+{
+    if (!q->pw.single || mr->n != 1 || mo->n != 1) return false;
+    const ts_linmap *a = &mr->lm[0], *b = &mo->lm[0];
+    for (int side = 0; side < 2; side++) {
+        const hside *hs = side ? &q->h.L : &q->h.U;
+        for (size_t i = 0; i < hs->n; i++) {
+            ts_dec tr = dec_add(dec_mul(a->slope, dec_i64(hs->p[i].x), 0), a->offset);
+            ts_dec to = dec_add(dec_mul(b->slope, dec_i64(hs->p[i].y), 0), b->offset);
+            if (dec_bad(tr) || dec_bad(to)) return false;
+            int c = dec_cmp(to, tr);
+            if (side ? c < 0 : c > 0) return false;
+        }
+    }
+    return true;
+}
+
 static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pwmap *mx,
                             const spair *e, const shost *par, bool root_parent, pw_pair *add,
                             uint64_t *n_added, bool *ok)
@@ -559,34 +585,84 @@ static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pw
     size_t y = q->r == x ? q->o : q->r;
     const pwmap *my = &s->h[y].map;
     uint64_t bad = 0;
+    if (!add && hull_meets(q, q->r == x ? mx : my, q->r == x ? my : mx)) return 0;
+    /* pieces of the last evaluation: the points come in order of R time */
+    size_t hx = 0, hy = 0, hp = 0, hg = 0, he = 0;
+    pw_cursor cur = {0, 0, 0};
     for (int dir = 0; dir < 2; dir++) {
         const pwpt *pts = dir ? q->pw.l : q->pw.u;
         size_t n = dir ? q->pw.nl : q->pw.nu;
         bool o_to_r = !dir;
         for (size_t i = 0; i < n && *ok; i++) {
+            if (q != e && q->pw.nout && pw_left_out(&q->pw, pts[i], o_to_r)) continue;
             /* sender and receiver */
             size_t sh = o_to_r ? q->o : q->r;
             int64_t ts = o_to_r ? pts[i].y : pts[i].x, tr = o_to_r ? pts[i].x : pts[i].y;
             bool x_sends = sh == x;
             int64_t ax = x_sends ? ts : tr, by = x_sends ? tr : ts, mxv, myv;
-            if (!pwmap_eval(my, by, &myv)) continue;
-            if (pwmap_eval(mx, ax, &mxv) && (x_sends ? mxv > myv : myv > mxv)) bad++;
+            if (!add) { /* only the count: exact values only when close */
+                int64_t ey, ex;
+                if (pwmap_eval_fast(my, &hy, by, &myv, &ey) &&
+                    pwmap_eval_fast(mx, &hx, ax, &mxv, &ex)) {
+                    int64_t lat = x_sends ? myv - mxv : mxv - myv;
+                    if (lat > ey + ex) continue;
+                    if (lat < -(ey + ex)) {
+                        bad++;
+                        continue;
+                    }
+                }
+            }
+            if (!pwmap_eval_near(my, &hy, by, &myv)) continue;
+            bool have_x = pwmap_eval_near(mx, &hx, ax, &mxv);
+            if (have_x && (x_sends ? mxv > myv : myv > mxv)) bad++;
             if (!add) continue;
             /* x sends: x's map must stay at or below myv at ax: the parent received at
              * the last of its times mapping to myv at most; x receives: the parent sent
              * at the first of its times mapping to myv at least */
-            int64_t pt;
+            int64_t pt, pv, pa;
+            /* near the parent time where x's current edge map puts ax, moved by how far
+             * the parent's map there is from myv */
+            int64_t guess = root_parent ? myv : ax;
+            const pwmap *em = e->r == x ? &edge_pw(e)->back : &edge_pw(e)->fwd;
+            if (!root_parent && pwmap_eval_near(em, &he, ax, &pa) &&
+                pwmap_eval_near(&par->map, &hp, pa, &pv))
+                guess = pa - (pv - myv);
+            bool x_is_o = e->o == x;
+            if (have_x) {
+                /* a match that the refit cannot make negative need not enter it: it
+                 * stays within the window plus its width (within_bounds), so it moves
+                 * the map by less than twice the width (checked afterwards anyway) */
+                int64_t slack = x_sends ? myv - mxv : mxv - myv, l0, h0;
+                pw_bound_at_near(&e->pw, x_is_o ? guess : ax, 0, &l0, &h0, &cur);
+                if (l0 >= 0 && h0 >= 0 && slack / 2 > l0 + h0 + 8) continue;
+            }
             if (root_parent)
                 pt = myv;
             else if (x_sends)
-                pt = myv == INT64_MAX ? myv : first_reaching_pub(&par->map, myv + 1) - 1;
+                pt = myv == INT64_MAX
+                         ? myv
+                         : pwmap_first_reaching_near(&par->map, myv + 1, guess, &hp) - 1;
             else
-                pt = first_reaching_pub(&par->map, myv);
+                pt = pwmap_first_reaching_near(&par->map, myv, guess, &hp);
             if (pt > TS_HULL_TIME_MAX || pt < -TS_HULL_TIME_MAX) continue;
             /* as a match of pair e: x -> parent or parent -> x */
-            bool x_is_o = e->o == x;
             bool e_o_to_r = x_sends == x_is_o;
             int64_t ex = x_is_o ? pt : ax, ey = x_is_o ? ax : pt;
+            /* no further than the edge's own matches allow (a quarter of the window
+             * inside), plus the parent's bound (the parent's map may lie that far off,
+             * and the edge's map then makes up for it): where the other host's map
+             * lies too far, this one goes part of the way, and the other one may come
+             * the rest when its turn comes */
+            int64_t g, bl, bh;
+            if (pwmap_eval_near(&e->pw.back, &hg, ex, &g)) {
+                pw_bound_at_near(&e->pw, ex, 0, &bl, &bh, &cur);
+                int64_t mg = bl >= 0 && bh >= 0 ? (bl + bh) / 4 + 2 : 2;
+                int64_t pb = root_parent || par->bound < 0 ? 0 : par->bound;
+                if (e_o_to_r && bh >= 0 && bh + pb >= mg && ey > g + bh + pb - mg)
+                    ey = g + bh + pb - mg;
+                if (!e_o_to_r && bl >= 0 && bl + pb >= mg && ey < g - bl - pb + mg)
+                    ey = g - bl - pb + mg;
+            }
             if (!pw_add(add, e_o_to_r, ex, ey)) *ok = false;
             (*n_added)++;
         }
@@ -604,40 +680,51 @@ static uint64_t edge_check(const ts_sync *s, const spair *e, size_t x, const pwm
 }
 
 /* Does the refitted map fit of pair e stay within the bounds of e's own matches (at
- * every point and knot of both, within the pair's range)?  Matches with other hosts
- * may only choose within what the pair's own matches allow: a refit that leaves it
- * follows wrong matches, or another host's map that lies too far off. */
-static bool within_bounds(spair *e, const pw_pair *fit, int64_t lo, int64_t hi)
+ * every point and knot of both, within the pair's range; out by the window's width
+ * plus pb, the parent's bound, at most)?  Matches with other hosts may only choose
+ * within what the pair's own matches allow: a refit that leaves it follows wrong
+ * matches, or another host's map that lies too far off.  (Where it is out, the
+ * bounds shifted to it and cut at zero still hold: they only say less.) */
+static bool within_bounds(spair *e, const pw_pair *fit, int64_t lo, int64_t hi, int64_t pb)
 {
     if (!e->pw.fu && !pw_bounds(&e->pw, lo, hi, true)) return false;
-    bool ok = true;
-    for (int w = 0; w < 2 && ok; w++) {
-        size_t nb;
-        int64_t *bp = pw_breakpoints(w ? fit : &e->pw, &nb);
-        if (!bp) return false;
-        for (size_t i = 0; i < nb && ok; i++) {
-            if (bp[i] < lo || bp[i] > hi) continue;
+    /* where the bounds or the shift may bend: e's points and knots, the refit's knots
+     * (each sequence in order) */
+    for (int w = 0; w < 4; w++) {
+        size_t n = w == 0 ? e->pw.nu : w == 1 ? e->pw.nl : w == 2 ? e->pw.nseg : fit->nseg;
+        size_t ha = 0, hb = 0;
+        pw_cursor c = {0, 0, 0};
+        for (size_t i = w >= 2; i < n; i++) {
+            int64_t x = w == 0   ? e->pw.u[i].x
+                        : w == 1 ? e->pw.l[i].x
+                        : w == 2 ? e->pw.seg[i].kx
+                                 : fit->seg[i].kx;
+            if (x < lo || x > hi) continue;
             int64_t a, b;
-            if (!pwmap_eval(&fit->back, bp[i], &a) || !pwmap_eval(&e->pw.back, bp[i], &b)) {
-                ok = false;
-                break;
-            }
+            if (!pwmap_eval_near(&fit->back, &ha, x, &a) ||
+                !pwmap_eval_near(&e->pw.back, &hb, x, &b))
+                return false;
             int64_t d = a - b;
-            for (int side = -1; side <= 1 && ok; side += 2) {
+            for (int side = -1; side <= 1; side += 2) {
                 int64_t l, h;
-                pw_bound_at(&e->pw, bp[i], side, &l, &h);
-                if ((l >= 0 && l + d < 0) || (h >= 0 && h - d < 0)) ok = false;
+                pw_bound_at_near(&e->pw, x, side, &l, &h, &c);
+                /* out by more than the window's width (where the refit bends
+                 * faster than rho allows, it may leave the window a little) */
+                int64_t tol = (l >= 0 && h >= 0 ? l + h : 0) + pb;
+                if ((l >= 0 && l + d < -tol) || (h >= 0 && h - d < -tol)) return false;
             }
         }
-        free(bp);
     }
-    return ok;
+    return true;
 }
 
-/* is pair q one of host x's pairs off its path, with a host in `with`? */
+/* is pair q one of host x's pairs off the tree, with a host in `with`?  Not a pair
+ * whose own matches no continuous increasing map fits (conflicts): some of them are
+ * wrong (mismatched packets), and so may be the rest */
 static bool cross_pair(const ts_sync *s, const spair *q, const spair *e, size_t x, const bool *with)
 {
-    return q != e && (q->r == x || q->o == x) && with[q->r == x ? q->o : q->r];
+    return q != e && !q->in_tree && (q->r == x || q->o == x) && with[q->r == x ? q->o : q->r] &&
+           !q->pw.conflicts;
 }
 
 /* matches of host x's pairs off its path (with hosts in `with`) that its map m
@@ -657,11 +744,13 @@ static uint64_t cross_bad(const ts_sync *s, size_t x, const spair *e, const pwma
  * hosts off its path (the errors of two paths add up): when some of those matches
  * (with the hosts in `with`, whose maps are final for now) would receive before
  * their send, the edge is refitted to its own matches plus those ones, carried over
- * to the parent's time through the hosts' maps.  Kept when fewer matches (its own
- * included) receive before their send and it stays within the bounds of the edge's
- * own matches, which remain its bounds (shifted to the refitted map). */
+ * to the parent's time through the hosts' maps (each kept within the edge's bounds
+ * plus the parent's).  Kept when fewer matches (its own included) receive before
+ * their send and it stays near the bounds of the edge's own matches
+ * (within_bounds), which remain its bounds (shifted to the refitted map, cut at 0).
+ * A pair whose own matches conflict, and the matches it left out, are not used. */
 static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, int64_t hi,
-                           ts_error *err)
+                           bool *changed, ts_error *err)
 {
     shost *h = &s->h[x];
     const shost *par = &s->h[h->parent];
@@ -673,6 +762,16 @@ static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, i
     uint64_t before = cross_bad(s, x, e, &h->map, with);
     h->cross_unmet = before;
     if (!before) return TS_OK;
+    /* tried before, and no other map changed since: the same refit again */
+    if (h->tried_at != UINT64_MAX) {
+        bool moved = false;
+        for (size_t j = 0; j < s->nh && !moved; j++)
+            moved = j != x && s->h[j].changed_at > h->tried_at;
+        if (!moved) return TS_OK;
+    }
+    h->tried_at = s->epoch;
+    if (!e->pw.fu && !pw_bounds(&e->pw, lo, hi, true))
+        return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     before += edge_check(s, e, x, &h->map);
     pw_pair fit;
     pw_init(&fit, s->outliers);
@@ -684,17 +783,20 @@ static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, i
     for (size_t i = 0; i < s->np && ok; i++)
         if (cross_pair(s, &s->p[i], e, x, with))
             cross_check(s, &s->p[i], x, &h->map, e, par, root_parent, &fit, &n, &ok);
+    ok = ok && pw_merge_added(&fit, e->pw.nu, e->pw.nl);
     ts_status st =
         ok ? pw_solve(&fit, NULL, err) : ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     pwmap m;
     pwmap_init(&m);
     const pwmap *em = e->r == h->parent ? &fit.fwd : &fit.back;
     uint64_t after = 0, unmet = 0;
-    bool keep = !st && fit.has_maps && pwmap_compose(&par->map, em, TS_DEC_DIGITS, &m);
+    bool keep = !st && fit.has_maps && pwmap_compose(&par->map, em, TS_DEC_DIGITS, &m) &&
+                pwmap_build_fast(&m, s->t[h->first_trace].begin);
     if (keep) {
         unmet = cross_bad(s, x, e, &m, with);
         after = unmet + edge_check(s, e, x, &m);
-        keep = after < before && within_bounds(e, &fit, lo, hi);
+        keep = after < before &&
+               within_bounds(e, &fit, lo, hi, root_parent || par->bound < 0 ? 0 : par->bound);
     }
     if (!keep) {
         pwmap_free(&m);
@@ -704,6 +806,8 @@ static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, i
     pwmap_free(&h->map);
     h->map = m;
     h->cross_unmet = unmet;
+    *changed = true;
+    h->changed_at = h->tried_at = ++s->epoch;
     pw_free(&e->fit);
     e->fit = fit;
     e->has_fit = true;
@@ -723,7 +827,7 @@ static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, i
     return TS_OK;
 }
 
-#define PW_ROUNDS 3 /* reconciliation rounds */
+#define PW_ROUNDS 8 /* reconciliation rounds, at most */
 
 /* The piecewise tree and maps (after the single lines'). */
 static ts_status pw_tree(ts_sync *s, size_t root, ts_error *err)
@@ -766,9 +870,11 @@ static ts_status pw_tree(ts_sync *s, size_t root, ts_error *err)
     bool *done = calloc(s->nh, sizeof *done);
     if (!done) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     done[root] = true;
+    s->epoch = 0;
     s->h[root].reached = true;
     if (!tree_accuracy(s, root, true) ||
-        !pwmap_set_linear(&s->h[root].map, dec_i64(1), dec_i64(0))) {
+        !pwmap_set_linear(&s->h[root].map, dec_i64(1), dec_i64(0)) ||
+        !pwmap_build_fast(&s->h[root].map, 0)) {
         free(done);
         return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     }
@@ -778,6 +884,7 @@ static ts_status pw_tree(ts_sync *s, size_t root, ts_error *err)
      * maps below a host whose map changed) */
     for (int round = 0; round < PW_ROUNDS; round++) {
         uint64_t unmet = 0;
+        bool changed = false;
         for (size_t d = 1; d <= s->nh; d++)
             for (size_t i = 0; i < s->nh; i++) {
                 shost *h = &s->h[i];
@@ -794,10 +901,14 @@ static ts_status pw_tree(ts_sync *s, size_t root, ts_error *err)
                     h->reached = false; /* out of range: unusable */
                     continue;
                 }
+                if (!pwmap_build_fast(&h->map, s->t[h->first_trace].begin)) {
+                    free(done);
+                    return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+                }
                 p->in_tree = true;
                 int64_t lo, hi;
                 pw_range(s, p, &lo, &hi);
-                ts_status st = reconcile(s, i, done, lo, hi, err);
+                ts_status st = reconcile(s, i, done, lo, hi, &changed, err);
                 if (st) {
                     free(done);
                     return st;
@@ -813,7 +924,7 @@ static ts_status pw_tree(ts_sync *s, size_t root, ts_error *err)
                 ts_sync_quality q = p->pw.quality;
                 h->worst = qrank(q) > qrank(par->worst) ? q : par->worst;
             }
-        if (!unmet) break;
+        if (!unmet || (round && !changed)) break;
     }
     /* what is left: every pair off the paths, counted at both its hosts */
     for (size_t i = 0; i < s->nh; i++) {
@@ -1204,8 +1315,8 @@ static brow *bound_rows(const ts_sync *s, size_t h, size_t *n, ts_error *err)
                 } else {
                     continue;
                 }
-                int64_t ta = v == h ? a : first_reaching_pub(&part, a);
-                int64_t tb = v == h ? b : first_reaching_pub(&part, b);
+                int64_t ta = v == h ? a : pwmap_first_reaching(&part, a);
+                int64_t tb = v == h ? b : pwmap_first_reaching(&part, b);
                 if (nr + 2 > cap) {
                     size_t nc = cap ? 2 * cap : 1024;
                     brow *nrw = realloc(rows, nc * sizeof *nrw);

@@ -244,6 +244,7 @@ def vm_explained(vm_csv, bounds_path, trace_of_guest=None):
             rows.setdefault(r["trace"], []).append(
                 (int(r["own_ns"]), max(int(r["below_ns"]), int(r["above_ns"]))
                  if min(int(r["below_ns"]), int(r["above_ns"])) >= 0 else -1))
+    owns = {k: [x[0] for x in v] for k, v in rows.items()}
     bad = explained = 0
     with open(vm_csv, newline="") as f:
         for r in csv.DictReader(f):
@@ -251,7 +252,7 @@ def vm_explained(vm_csv, bounds_path, trace_of_guest=None):
             rs = rows.get(r["trace"])
             if not rs:
                 continue
-            own = [x[0] for x in rs]
+            own = owns[r["trace"]]
             t = int(r["raw_ns"])
             j = bisect.bisect_left(own, t)
             near = [rs[i][1] for i in (j - 1, j) if 0 <= i < len(rs)]

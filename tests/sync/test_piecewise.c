@@ -32,8 +32,8 @@ static int64_t clk(const tclock *k, int64_t t)
     for (int i = k->n - 1; i >= 0; i--) {
         if (t < k->t[i]) continue;
         if (i == k->n - 1) return k->c[i] + (t - k->t[i]);
-        return k->c[i] + fdiv((__int128)(t - k->t[i]) * (k->c[i + 1] - k->c[i]),
-                              k->t[i + 1] - k->t[i]);
+        return k->c[i] +
+               fdiv((__int128)(t - k->t[i]) * (k->c[i + 1] - k->c[i]), k->t[i + 1] - k->t[i]);
     }
     return 0;
 }
@@ -130,7 +130,8 @@ static int check_pair(pw_pair *p, const tclock *k, int64_t span, check_res *res,
             if (!pwmap_eval(m, s - 1, &a) || !pwmap_eval(m, s, &b) ||
                 !linmap_eval(&m->lm[i - 1], s, &c))
                 return snprintf(why, whylen, "eval"), 0;
-            if (a > b) return snprintf(why, whylen, "map %d runs backwards at %lld", d, (long long)s), 0;
+            if (a > b)
+                return snprintf(why, whylen, "map %d runs backwards at %lld", d, (long long)s), 0;
             /* the previous piece evaluated past a knot that is not an integer moves
              * away by up to the slope change */
             int64_t tol = 1;
@@ -185,8 +186,8 @@ static int check_pair(pw_pair *p, const tclock *k, int64_t span, check_res *res,
             free(bp);
             return snprintf(why, whylen,
                             "at +%lld ns (side %d): truth %lld, map %lld, bounds -%lld +%lld",
-                            (long long)(x - T0), side, (long long)tru, (long long)g,
-                            (long long)lo, (long long)hi),
+                            (long long)(x - T0), side, (long long)tru, (long long)g, (long long)lo,
+                            (long long)hi),
                    0;
         }
     }
@@ -312,8 +313,7 @@ TEST(pw_drift_changes_steps_oscillation)
             check_res res;
             int ok;
             run_case(cases[c].name, cases[c].pc, cases[c].n, cases[c].span, cases[c].gap,
-                     cases[c].lat_min, cases[c].lat_spread, cases[c].burst, seed, &nseg, &res,
-                     &ok);
+                     cases[c].lat_min, cases[c].lat_spread, cases[c].burst, seed, &nseg, &res, &ok);
             CHECK_MSG(ok, "%s, seed %llu", cases[c].name, (unsigned long long)seed);
             CHECK_MSG(res.negative == 0, "%s, seed %llu: %llu negative latencies", cases[c].name,
                       (unsigned long long)seed, (unsigned long long)res.negative);
@@ -398,8 +398,8 @@ TEST(pw_outliers_left_out_and_reported)
     for (size_t i = 0; i < p.nout; i++) {
         CHECK(p.out[i].kind == PW_ISOLATED);
         /* corrupted by 5 ms or 3 ms: receive before send by about that much */
-        CHECK_MSG(p.out[i].latency_ns < -2700000 && p.out[i].latency_ns > -5100000,
-                  "latency %lld", (long long)p.out[i].latency_ns);
+        CHECK_MSG(p.out[i].latency_ns < -2700000 && p.out[i].latency_ns > -5100000, "latency %lld",
+                  (long long)p.out[i].latency_ns);
     }
     ts_dec fs, fo, bs, bo;
     CHECK(hull_maps(&clean, &fs, &fo, &bs, &bo));
@@ -430,10 +430,13 @@ TEST(pw_maps_compose)
             int64_t st = T0;
             ts_dec val = dec_i64(T0 + (int64_t)rng_below(&rng, 1000000));
             for (int i = 0; i < 1 + (int)rng_below(&rng, 8); i++) {
-                ts_dec sl = dec_add(dec_i64(1), dec_div(dec_i64((int64_t)rng_below(&rng, 2001) - 1000),
-                                                        dec_i64(100000), 40));
-                if (i) val = dec_add(dec_mul(x->lm[i - 1].slope, dec_i64(st), 0), x->lm[i - 1].offset);
-                CHECK(pwmap_push(x, i ? st : INT64_MIN, sl, dec_sub(val, dec_mul(sl, dec_i64(st), 0))));
+                ts_dec sl =
+                    dec_add(dec_i64(1), dec_div(dec_i64((int64_t)rng_below(&rng, 2001) - 1000),
+                                                dec_i64(100000), 40));
+                if (i)
+                    val = dec_add(dec_mul(x->lm[i - 1].slope, dec_i64(st), 0), x->lm[i - 1].offset);
+                CHECK(pwmap_push(x, i ? st : INT64_MIN, sl,
+                                 dec_sub(val, dec_mul(sl, dec_i64(st), 0))));
                 st += 1 + (int64_t)rng_below(&rng, 2000000000);
             }
         }
@@ -480,8 +483,8 @@ TEST(pw_sync_tree_formulas_bounds)
     /* a (reference), b exchanging with a, c exchanging only with b: c's map is
      * composed over two pairs; both drift with changes and b steps */
     static const piece pa[1] = {{900000000000LL, 1000, 0}};
-    static const piece pb[3] = {{300000000000LL, 25000, 0}, {300000000000LL, -10000, 150000},
-                                {300000000000LL, 30000, 0}};
+    static const piece pb[3] = {
+        {300000000000LL, 25000, 0}, {300000000000LL, -10000, 150000}, {300000000000LL, 30000, 0}};
     static const piece pc[2] = {{450000000000LL, -40000, 0}, {450000000000LL, 5000, 0}};
     tclock k[3];
     build(&k[0], 0, pa, 1);
@@ -534,6 +537,80 @@ TEST(pw_sync_tree_formulas_bounds)
         ts_sync_trace(s, tr, &ti);
         CHECK(ti.error_bound_ns >= worst);
     }
+    ts_formulas_free(f);
+    ts_sync_free(s);
+}
+
+TEST(pw_sync_off_path_matches)
+{
+    /* a (reference), b and c with drifting clocks; a <-> b and b <-> c exchange often
+     * with long latencies (the tree: c through b), a -> c over a minute only (one way:
+     * no map of its own) with short ones: c's
+     * map composed over two pairs puts some of those receive-before-send, until it is
+     * refitted to them (within its bounds) */
+    static const piece pa[1] = {{600000000000LL, 0, 0}};
+    static const piece pb[2] = {{300000000000LL, 20000, 0}, {300000000000LL, -15000, 0}};
+    static const piece pc[3] = {
+        {200000000000LL, -30000, 0}, {200000000000LL, 10000, 0}, {200000000000LL, -5000, 0}};
+    tclock k[3];
+    build(&k[0], 0, pa, 1);
+    build(&k[1], 3000000, pb, 2);
+    build(&k[2], -5000000, pc, 3);
+    const int64_t span = 600000000000LL;
+    ts_sync *s = ts_sync_new(TS_SYNC_DEFAULT);
+    ts_error err;
+    CHECK(!ts_sync_set_method(s, TS_SYNC_METHOD_PIECEWISE, &err));
+    ts_sync_keep_bounds(s, true);
+    const char *names[3] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++)
+        CHECK(!ts_sync_add_trace(s, names[i], "", names[i], clk(&k[i], T0), clk(&k[i], T0 + span),
+                                 &err));
+    sim_rng rng;
+    rng_seed(&rng, 77, 0);
+    exchange_pw(s, &rng, 0, 1, &k[0], &k[1], 20000, span, 50000, 300000);
+    exchange_pw(s, &rng, 1, 2, &k[1], &k[2], 20000, span, 50000, 300000);
+    /* a -> c, kept to check them */
+    enum { NAC = 2000 };
+    static ts_match ac[NAC];
+    for (int q = 0; q < NAC; q++) {
+        int64_t t = T0 + span * 9 / 20 + (int64_t)rng_below(&rng, (uint64_t)span / 10);
+        int64_t lat = 5000 + (int64_t)rng_below(&rng, 3000);
+        memset(&ac[q], 0, sizeof ac[q]);
+        bool fw = true; /* one way: no map of their own, not on the tree */
+        ac[q].src_trace = fw ? 0 : 2;
+        ac[q].dst_trace = fw ? 2 : 0;
+        ac[q].send_raw = ac[q].send_ns = clk(&k[fw ? 0 : 2], t);
+        ac[q].recv_raw = ac[q].recv_ns = clk(&k[fw ? 2 : 0], t + lat);
+        CHECK(!ts_sync_add_match(s, &ac[q], &err));
+    }
+    ts_formulas *f = NULL;
+    CHECK_MSG(!ts_sync_solve(s, 0, &f, &err), "%s", err.msg);
+    ts_sync_trace_info ti;
+    ts_sync_trace(s, 2, &ti);
+    CHECK(ti.reachable && ti.path_len == 3); /* c -> b -> a */
+    CHECK(ti.cross_matches == NAC);
+    CHECK_EQ_U64(ti.cross_unmet, 0);
+    int neg = 0;
+    for (int q = 0; q < NAC; q++) {
+        int64_t ms, mr;
+        CHECK(!ts_formulas_map(f, names[ac[q].src_trace], ac[q].send_raw, &ms, &err));
+        CHECK(!ts_formulas_map(f, names[ac[q].dst_trace], ac[q].recv_raw, &mr, &err));
+        if (mr < ms) neg++;
+    }
+    CHECK_EQ_U64(neg, 0);
+    /* and the truth within the bounds */
+    for (uint32_t tr = 1; tr <= 2; tr++)
+        for (int i = 0; i <= 2000; i++) {
+            int64_t t = T0 + span / 100 + (span - span / 50) * i / 2000;
+            int64_t own = clk(&k[tr], t), mapped, lo, hi;
+            CHECK(!ts_formulas_map(f, names[tr], own, &mapped, &err));
+            CHECK(!ts_sync_trace_bounds_at(s, tr, own, &lo, &hi, &err));
+            int64_t e = mapped - clk(&k[0], t);
+            CHECK_MSG(lo >= 0 && hi >= 0 && e <= lo + 2 && -e <= hi + 2,
+                      "%s at +%lld s: error %lld, bounds -%lld +%lld", names[tr],
+                      (long long)((t - T0) / 1000000000), (long long)e, (long long)lo,
+                      (long long)hi);
+        }
     ts_formulas_free(f);
     ts_sync_free(s);
 }

@@ -10,7 +10,11 @@ each shortened or scaled down to keep the traces small.  For each:
 - the map's error against the true clocks (truth.json) stays within the bounds it
   reports (--bounds) at every row of the bounds file and at every knot of the true
   clocks;
-- no match of a pair on the tree has a negative latency once corrected;
+- no match found with the formulas installed has a negative latency once corrected,
+  on the tree or off it; nor has any of the scenario's true matches (truth-matches.csv)
+  but a few around drift-steps' clock steps that the matcher never pairs;
+- the map's largest error is below the single line's, or (when matches with hosts off
+  its path moved it) within its bound;
 - no outlier is left out (the data are clean);
 - with guests: the VM analysis with these formulas finds no more bad events than with
   the true clocks plus those the bounds explain.
@@ -42,16 +46,6 @@ SCENARIOS = {
 WITH_GUESTS = ("long-idle", "ptp-kvm-stress", "drift-steps", "sawtooth")
 
 
-def tree_pairs(formulas):
-    """Unordered pairs of trace names that are consecutive on a path to the reference."""
-    pairs = set()
-    for tr in formulas["traces"]:
-        p = tr.get("path_to_reference") or []
-        for a, b in zip(p, p[1:]):
-            pairs.add(frozenset((a, b)))
-    return pairs
-
-
 class PiecewiseScenarios(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -81,29 +75,41 @@ class PiecewiseScenarios(unittest.TestCase):
 
     def test_map_follows_the_clocks(self):
         # the largest error of the piecewise map is below that of the single line
-        # wherever the single line fails, and at most a few times the latencies
-        for name, (out, f, b, _) in self.runs.items():
+        # wherever the single line fails -- unless matches with hosts off its path
+        # moved the map (towards another host's map and its error): then within the
+        # reported bound
+        for name, (out, f, b, stdout) in self.runs.items():
             with open(f) as fh:
                 doc = json.load(fh)
+            off_path = set(re.findall(r"(?m)^  (\S+)\s+\d+ matches, \d+ receive before send",
+                                      stdout))
             for tr in doc["traces"]:
                 if tr["name"] == doc["reference"] or not tr.get("segments"):
                     continue
                 with self.subTest(scenario=name, trace=tr["name"]):
                     pw = pwcheck.max_error(out, f, tr["name"], n=200)
                     lin = pwcheck.max_error(out, f, tr["name"], n=200, linear=True)
-                    self.assertLessEqual(pw, lin, (name, tr["name"], pw, lin))
+                    if tr["name"] in off_path and pw > lin:
+                        self.assertLessEqual(pw, tr["error_bound_ns"], (name, tr["name"], pw))
+                    else:
+                        self.assertLessEqual(pw, lin, (name, tr["name"], pw, lin))
 
-    def test_no_negative_latency_on_the_tree(self):
-        # the matches the synchronization used (its second matching pass, with the first
-        # pass's maps installed): none of a pair on the tree comes out receive-before-send
+    def test_no_negative_latency(self):
+        # the matches found with the formulas installed (the last matching pass): none
+        # comes out receive-before-send, on the tree or off it
         for name, (out, f, b, stdout) in self.runs.items():
             with self.subTest(scenario=name):
-                with open(f) as fh:
-                    pairs = tree_pairs(json.load(fh))
-                tail = stdout.split("receive before send after correction:", 1)[1]
-                tail = tail.split("\n\n", 1)[0]
-                for src, dst in re.findall(r"(?m)^  (\S+) -> (\S+): \d+ of \d+ matches", tail):
-                    self.assertNotIn(frozenset((src, dst)), pairs, (name, src, dst))
+                self.assertIn("receive before send after correction: none", stdout)
+
+    def test_no_negative_latency_on_true_matches(self):
+        # every message of the scenario (truth-matches.csv), mapped with the formulas;
+        # drift-steps: around its clock steps the matcher passes over a few matches as
+        # implausible (the synchronization never sees them), some of which do
+        for name, (out, f, b, stdout) in self.runs.items():
+            with self.subTest(scenario=name):
+                neg, total = pwcheck.true_match_negatives(out, f)
+                self.assertGreater(total, 500)
+                self.assertLessEqual(neg, 5 if name == "drift-steps" else 0, (name, neg))
 
     def test_no_outlier_in_clean_data(self):
         for name, (out, f, b, stdout) in self.runs.items():
