@@ -130,7 +130,8 @@ static int run(ts_sync_mode mode, bool pw, bool wander, long n, int nh)
             for (size_t j = 0; j < pi.segments; j++) {
                 ts_sync_segment_info g;
                 ts_sync_pair_segment(s, i, j, &g);
-                fprintf(stderr, "pair %zu seg %zu: %lld..%lld %s%+.3f ppm below %lld above %lld max %lld\n",
+                fprintf(stderr,
+                        "pair %zu seg %zu: %lld..%lld %s%+.3f ppm below %lld above %lld max %lld\n",
                         i, j, (long long)(g.first_match_ns - T0), (long long)(g.last_match_ns - T0),
                         g.bridge ? "bridge " : "", g.drift_ppm, (long long)g.max_below_ns,
                         (long long)g.max_above_ns, (long long)g.max_bound_ns);

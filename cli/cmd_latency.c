@@ -207,6 +207,7 @@ int cmd_latency(int argc, char **argv)
     ts_error err;
     ts_traceset *set = NULL;
     ts_formulas *f = NULL;
+    int64_t *terr = NULL;
     ts_latency_result r;
     memset(&r, 0, sizeof r);
     if (ts_traceset_open((const char *const *)argv + optind, (size_t)(argc - optind), &set, &err)) {
@@ -215,6 +216,12 @@ int cmd_latency(int argc, char **argv)
     }
     if ((rc = apply_corrections(cmd, &a, set, &f))) goto out;
     bool corrected = f != NULL;
+    /* the latency check allows for the formulas' error bounds (as sync's passes do) */
+    if (f && !(terr = ts_formulas_error_bounds(f, set))) {
+        rc = cli_usage_error(cmd, "out of memory");
+        goto out;
+    }
+    a.o.match.time_error_ns = terr;
     if (a.begin || a.end) {
         if ((rc = cli_parse_window(cmd, set, a.begin, a.end, &a.o.match.begin_ns,
                                    &a.o.match.end_ns)))
@@ -251,6 +258,7 @@ out:
     ts_latency_result_free(&r);
     ts_traceset_free(set);
     ts_formulas_free(f);
+    free(terr);
     free(a.offsets);
     return rc;
 }

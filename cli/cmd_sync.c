@@ -528,9 +528,15 @@ int cmd_sync(int argc, char **argv)
             for (size_t i = 0; i < ts_traceset_count(set); i++)
                 ts_traceset_set_time_map(set, i, NULL, NULL);
             rc = ts_formulas_apply(pf, set, &err) ? cli_error(cmd, &err) : 0;
+            /* the latency check allows for the formulas' error bounds */
+            int64_t *terr = rc ? NULL : ts_formulas_error_bounds(pf, set);
+            if (!rc && !terr) rc = cli_usage_error(cmd, "out of memory");
+            mo.time_error_ns = terr;
             if (!rc)
                 rc = sync_pass(cmd, set, &mo, &ctx, compat, piecewise, keep_outliers,
                                bounds != NULL, ref, &f);
+            mo.time_error_ns = NULL;
+            free(terr);
             uint64_t neg = rc ? 0 : count_negative(set, pf, &ctx);
             if (!rc && neg <= cneg) { /* ties: the later */
                 ts_sync_free(cs);

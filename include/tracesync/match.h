@@ -26,7 +26,8 @@
  *   are known) is passed over (counted as implausible): it is typically a lost
  *   packet's event that carries the same key as the next one.  When the clocks of a
  *   pair step, 8 refused candidates that agree among themselves become the pair's
- *   new reference.
+ *   new reference.  TCP only: a vmsync key names one exchange round, and the rounds
+ *   right after a clock step are the ones that show the step.
  * - Same host (same host id): a send never takes a receive of its own host (refused:
  *   the packet came through this host); a receive that finds a send of its own host
  *   pairs with it as an internal hop (bridge, veth, loopback): both are consumed,
@@ -101,6 +102,12 @@ typedef struct ts_match_options {
     bool window;             /* read only events with begin_ns <= ts <= end_ns (after maps) */
     int64_t begin_ns, end_ns;
     unsigned nthreads; /* reader threads for ts_iter_new_ex (0 = library default) */
+    /* Per trace of the set (NULL: none): how far its times may be off, in ns (e.g. the
+     * error bound of the clock formulas installed; <= 0: no allowance).  The latency
+     * check refuses a candidate only when it is further from its pair's median than
+     * its tolerance plus the allowances of both traces: corrected times that are off
+     * near a clock step must not hide the matches that show the step. */
+    const int64_t *time_error_ns;
 } ts_match_options;
 
 /* Dispositions of the events of one trace, one kind, one direction.  Every event

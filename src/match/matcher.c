@@ -77,6 +77,7 @@ struct ts_matcher {
     int64_t max_age; /* < 0: none */
     size_t max_pending;
     bool cleanup, report_same_host, tc_rules;
+    int64_t *terr; /* per trace: allowance of the latency check (NULL: none) */
 
     mentry *pool;
     size_t pool_cap, pool_used;
@@ -195,6 +196,11 @@ ts_status ts_matcher_new(const uint32_t *trace_host, size_t ntraces, const ts_ma
     m->cand_cap = 16;
     m->cand = malloc(m->cand_cap * sizeof *m->cand);
     if (!m->pairs || !m->slots || !m->cand) goto nomem;
+    if (opt && opt->time_error_ns) {
+        if (!(m->terr = malloc(ntraces * sizeof *m->terr))) goto nomem;
+        for (size_t i = 0; i < ntraces; i++)
+            m->terr[i] = opt->time_error_ns[i] > 0 ? opt->time_error_ns[i] : 0;
+    }
     *out = m;
     return TS_OK;
 nomem:
@@ -214,6 +220,7 @@ void ts_matcher_free(ts_matcher *m)
     free(m->pairs);
     free(m->cand);
     free(m->stats);
+    free(m->terr);
     free(m);
 }
 
@@ -454,11 +461,12 @@ static void pair_refresh(pair_state *p)
     p->fresh = 0;
 }
 
-static bool plausible(pair_state *p, int64_t lat)
+static bool plausible(pair_state *p, int64_t lat, int64_t allow)
 {
     if (!p || p->n < GATE_MIN) return true;
     if (p->fresh && (p->n < GATE_HIST || p->fresh >= 8)) pair_refresh(p);
-    return abs_diff(lat, p->med) <= p->tol;
+    int64_t d = abs_diff(lat, p->med);
+    return d <= p->tol || d - p->tol <= allow;
 }
 
 static void pair_record(pair_state *p, const ts_match *mt)
@@ -516,7 +524,10 @@ static void sort_candidates(const ts_matcher *m, uint32_t *c, size_t n)
 static uint32_t choose(ts_matcher *m, const ts_match_input *in, size_t ncand)
 {
     sort_candidates(m, m->cand, ncand);
-    if (m->tc_rules) return m->cand[0];
+    /* a vmsync key names one exchange round (vm_uid, counter): nothing to choose
+     * between, and right after a clock step the check would only refuse the rounds
+     * that show the step */
+    if (m->tc_rules || in->kind == TS_MATCH_VMSYNC) return m->cand[0];
     uint32_t my_host = m->host[in->trace];
     for (size_t k = 0; k < ncand; k++) {
         const mentry *e = &m->pool[m->cand[k]];
@@ -527,7 +538,12 @@ static uint32_t choose(ts_matcher *m, const ts_match_input *in, size_t ncand)
             send ? pair_get(m, in->kind, my_host, other) : pair_get(m, in->kind, other, my_host);
         int64_t lat = send ? (int64_t)((uint64_t)e->ts - (uint64_t)in->ts)
                            : (int64_t)((uint64_t)in->ts - (uint64_t)e->ts);
-        if (plausible(p, lat)) return m->cand[k];
+        int64_t allow = 0;
+        if (m->terr) {
+            allow = m->terr[in->trace];
+            allow = allow > INT64_MAX - m->terr[e->trace] ? INT64_MAX : allow + m->terr[e->trace];
+        }
+        if (plausible(p, lat, allow)) return m->cand[k];
         m->stats[in->trace].implausible[in->kind]++;
         if (pair_refuse(p, e, lat)) return m->cand[k];
     }

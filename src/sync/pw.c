@@ -565,6 +565,7 @@ static ts_dec choose_slope(rat a1, rat a2, ts_dec pref)
 typedef struct rpt {
     pwpt pt;
     bool o_to_r;
+    size_t iu, il; /* the sweep's position before it (next_pt from there gives it) */
 } rpt;
 
 #define RING 128 /* >= PW_BACKTRACK + 1 and >= PW_NEIGHBOURS */
@@ -575,6 +576,7 @@ typedef struct sweep {
     rpt ring[RING];
     size_t rn, rh; /* count, index of the oldest */
     ts_hull cur, nxt, tmp;
+    size_t siu, sil, sout; /* the current segment's first point, its first outlier */
     bool has_left, has_kt, bridge, has_wlo, has_whi;
     int64_t kx, kt, wlo, whi; /* the current segment's knot, its aim, its window */
 } sweep;
@@ -582,11 +584,13 @@ typedef struct sweep {
 static bool next_pt(const pw_pair *p, size_t *iu, size_t *il, rpt *out)
 {
     if (*iu < p->nu && (*il >= p->nl || p->u[*iu].x <= p->l[*il].x)) {
-        *out = (rpt){p->u[(*iu)++], true};
+        *out = (rpt){p->u[*iu], true, *iu, *il};
+        ++*iu;
         return true;
     }
     if (*il < p->nl) {
-        *out = (rpt){p->l[(*il)++], false};
+        *out = (rpt){p->l[*il], false, *iu, *il};
+        ++*il;
         return true;
     }
     return false;
@@ -755,6 +759,116 @@ static rat local_slope(const pw_pair *p, const region *g)
     return p->sref;
 }
 
+/* The first outlier recorded at or after R time x (they are recorded in sweep order). */
+static size_t out_from(const pw_pair *p, int64_t x)
+{
+    size_t k = p->nout;
+    while (k > 0 && p->out[k - 1].x >= x) k--;
+    return k;
+}
+
+/* Was point a of the current segment left out (an outlier recorded since the
+ * segment began)?  *c: a cursor into p->out, for points visited in sweep order. */
+static bool left_out_here(const pw_pair *p, const sweep *w, rpt a, size_t *c)
+{
+    while (*c < p->nout && p->out[*c].x < a.pt.x) ++*c;
+    for (size_t k = *c; k < p->nout && p->out[k].x == a.pt.x; k++)
+        if (p->out[k].y == a.pt.y && p->out[k].o_to_r == a.o_to_r) return true;
+    return false;
+}
+
+/* Start the new segment at the knot (xj; window [lo, hi]) with the points from sweep
+ * position (ju, jl) up to q: 1 if they fit an ordinary segment (then it is the current
+ * one), 0 if not, -1 when out of memory. */
+static int restart_at(sweep *w, rpt q, int64_t xj, i128 lo, bool hlo, i128 hi, bool hhi, size_t ju,
+                      size_t jl)
+{
+    pw_pair *p = w->p;
+    hull_reset(&w->nxt);
+    int r = 1;
+    if (hlo) r = hull_try_add(&w->nxt, true, xj, clamp64(lo), &LIM_N);
+    if (r > 0 && hhi) r = hull_try_add(&w->nxt, false, xj, clamp64(hi), &LIM_N);
+    size_t iu = ju, il = jl, c = w->sout;
+    rpt a;
+    while (r > 0 && (iu < q.iu || il < q.il) && next_pt(p, &iu, &il, &a))
+        if (!left_out_here(p, w, a, &c)) r = try_add(&w->nxt, a, false);
+    if (r > 0) r = try_add(&w->nxt, q, false);
+    if (r <= 0) return r;
+    ts_hull t = w->cur;
+    w->cur = w->nxt;
+    w->nxt = t;
+    w->rn = w->rh = 0; /* the ring: the last of the moved points, and q */
+    iu = ju, il = jl, c = w->sout;
+    while ((iu < q.iu || il < q.il) && next_pt(p, &iu, &il, &a))
+        if (!left_out_here(p, w, a, &c)) ring_push(w, a);
+    ring_push(w, q);
+    return 1;
+}
+
+/* The new segment's knot at xj: its window [lo, hi] there, its aim, where its points
+ * begin (sweep position (su, sl)). */
+static void set_knot(sweep *w, bool bridge, int64_t xj, i128 lo, bool hlo, i128 hi, bool hhi,
+                     bool has_target, i128 target, size_t su, size_t sl)
+{
+    w->has_left = true;
+    w->bridge = bridge;
+    w->kx = xj;
+    w->has_wlo = hlo;
+    w->has_whi = hhi;
+    w->wlo = clamp64(lo);
+    w->whi = clamp64(hi);
+    w->has_kt = has_target;
+    w->kt = clamp64(target);
+    w->siu = su;
+    w->sil = sl;
+    w->sout = out_from(w->p, xj);
+}
+
+/* The far knot: when the old segment's values near its end have left where the
+ * matches locate the clock (its lines bent away with the clock before the last
+ * point forced the break), the knot goes back -- 128, 256, ... points, at most half
+ * of the segment -- to the latest of those places where the old segment's window
+ * still holds that location, if an ordinary segment fits from there.  Linear overall:
+ * each try costs its distance, the distances double. */
+static int far_knot(sweep *w, rpt q, const region *g)
+{
+    pw_pair *p = w->p;
+    size_t n = (q.iu - w->siu) + (q.il - w->sil);
+    size_t ju = q.iu, jl = q.il, walked = 0;
+    for (size_t d = 2 * RING; d <= n / 2; d *= 2) {
+        /* back d points from q (sweep order, in reverse) */
+        while (walked < d) {
+            bool take_l = jl > w->sil && (ju == w->siu || p->l[jl - 1].x >= p->u[ju - 1].x);
+            if (take_l)
+                jl--;
+            else
+                ju--;
+            walked++;
+        }
+        /* the knot is on that point's x; the new segment starts after it */
+        size_t tu = ju, tl = jl;
+        rpt kp;
+        if (!next_pt(p, &tu, &tl, &kp)) break;
+        int64_t xj = kp.pt.x;
+        if (w->has_left && xj <= w->kx) break;
+        i128 lo, hi, elo = 0, ehi = 0;
+        bool hlo, hhi, helo = false, hehi = false;
+        band(g, xj, &lo, &hlo, &hi, &hhi);
+        const i128 lim = (i128)1 << 62;
+        if ((hlo && hhi && lo > hi) || (hlo && lo > lim) || (hhi && hi < -lim)) continue;
+        estimate(p, xj, local_slope(p, g), &elo, &helo, &ehi, &hehi);
+        if (!helo || !hehi || elo > ehi) continue;
+        i128 target = mid_i128(elo, ehi), tol = (ehi - elo) / 4;
+        if ((hhi && hi < target - tol) || (hlo && lo > target + tol)) continue;
+        int r = restart_at(w, q, xj, lo, hlo, hi, hhi, tu, tl);
+        if (r < 0) return -1;
+        if (r == 0) continue;
+        set_knot(w, false, xj, lo, hlo, hi, hhi, true, target, tu, tl);
+        return 1;
+    }
+    return 0;
+}
+
 /* q does not fit the current segment: start a new one joined to it, or report q.
  * 1: done, -1: out of memory. */
 static int join(sweep *w, rpt q)
@@ -811,22 +925,24 @@ static int join(sweep *w, rpt q)
             if (r > 0) r = try_add(&w->nxt, q, bridge);
             if (r < 0) return -1;
             if (r == 0) continue;
+            /* a drift change (an ordinary segment can follow): perhaps a far knot */
+            if (!bridge && !w->bridge) {
+                if (!hull_copy(&w->tmp, &w->nxt)) return -1;
+                int fr = far_knot(w, q, &g);
+                if (fr) return fr;
+                ts_hull t = w->nxt;
+                w->nxt = w->tmp;
+                w->tmp = t;
+            }
             /* the new segment: the moved points and q */
             ts_hull t = w->cur;
             w->cur = w->nxt;
             w->nxt = t;
-            w->has_left = true;
-            w->bridge = bridge;
-            w->kx = xj;
-            w->has_wlo = hlo;
-            w->has_whi = hhi;
-            w->wlo = clamp64(lo);
-            w->whi = clamp64(hi);
-            w->has_kt = has_target;
-            w->kt = clamp64(target);
             rpt moved[RING];
             size_t nm = 0;
             for (size_t k = kj + 1; k < w->rn; k++) moved[nm++] = ring_get(w, k);
+            set_knot(w, bridge, xj, lo, hlo, hi, hhi, has_target, target, nm ? moved[0].iu : q.iu,
+                     nm ? moved[0].il : q.il);
             w->rn = w->rh = 0;
             for (size_t k = 0; k < nm; k++) ring_push(w, moved[k]);
             ring_push(w, q);

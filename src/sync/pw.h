@@ -16,8 +16,14 @@
  *   continuous.  The knot goes to the latest of the last PW_BACKTRACK points where
  *   the previous segment still agrees with where the nearby matches locate the
  *   clock (a segment ends only once the clock has bent away from it by the whole
- *   slack), else to the latest where the new segment fits; if no ordinary segment
- *   can start, a bridge (slopes within [1/1024, 1024]: a clock step) starting at
+ *   slack), else to the latest where the new segment fits.  With dense matches those
+ *   points span little time: when an ordinary segment can follow (a drift change),
+ *   the knot may go further back -- 256, 512, ... points, at most half the segment --
+ *   to the latest of those places where the old segment's window still holds where
+ *   the matches locate the clock, if an ordinary segment fits from there (else the
+ *   old segment's last values, already bent away, would start the next one off the
+ *   clock, and each segment after it the same: short segments of alternating steep
+ *   slopes).  If no ordinary segment can start, a bridge (slopes within [1/1024, 1024]: a clock step) starting at
  *   the last point of the breaking point's direction (the step came after it).
  *   Afterwards a backward pass picks each knot's value -- as near as its range
  *   allows to where the matches before it locate the clock -- and each segment's

@@ -578,9 +578,14 @@ static bool hull_meets(const spair *q, const pwmap *mr, const pwmap *mo)
     return true;
 }
 
+/* Which matches a refit takes (see reconcile): those whose slack under x's map is
+ * below a quarter of the edge's window (the first round), or that it makes receive
+ * before their send (the next ones). */
+typedef enum cross_sel { SEL_NEAR, SEL_VIOLATED } cross_sel;
+
 static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pwmap *mx,
                             const spair *e, const shost *par, bool root_parent, pw_pair *add,
-                            uint64_t *n_added, bool *ok)
+                            cross_sel sel, uint64_t *n_added, bool *ok)
 {
     size_t y = q->r == x ? q->o : q->r;
     const pwmap *my = &s->h[y].map;
@@ -589,6 +594,12 @@ static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pw
     /* pieces of the last evaluation: the points come in order of R time */
     size_t hx = 0, hy = 0, hp = 0, hg = 0, he = 0;
     pw_cursor cur = {0, 0, 0};
+    /* adding: a match whose slack surely exceeds what the selection takes is passed
+     * over without exact values (SEL_NEAR: a quarter of the edge's widest window) */
+    int64_t skip = 0;
+    if (add && sel == SEL_NEAR)
+        skip =
+            e->pw.max_lo >= 0 && e->pw.max_hi >= 0 ? (e->pw.max_lo + e->pw.max_hi) / 4 : INT64_MAX;
     for (int dir = 0; dir < 2; dir++) {
         const pwpt *pts = dir ? q->pw.l : q->pw.u;
         size_t n = dir ? q->pw.nl : q->pw.nu;
@@ -600,13 +611,13 @@ static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pw
             int64_t ts = o_to_r ? pts[i].y : pts[i].x, tr = o_to_r ? pts[i].x : pts[i].y;
             bool x_sends = sh == x;
             int64_t ax = x_sends ? ts : tr, by = x_sends ? tr : ts, mxv, myv;
-            if (!add) { /* only the count: exact values only when close */
+            if (!add || skip < INT64_MAX) { /* exact values only when close */
                 int64_t ey, ex;
                 if (pwmap_eval_fast(my, &hy, by, &myv, &ey) &&
                     pwmap_eval_fast(mx, &hx, ax, &mxv, &ex)) {
                     int64_t lat = x_sends ? myv - mxv : mxv - myv;
-                    if (lat > ey + ex) continue;
-                    if (lat < -(ey + ex)) {
+                    if (lat - (ey + ex) > skip) continue;
+                    if (!add && lat < -(ey + ex)) {
                         bad++;
                         continue;
                     }
@@ -629,12 +640,16 @@ static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pw
                 guess = pa - (pv - myv);
             bool x_is_o = e->o == x;
             if (have_x) {
-                /* a match that the refit cannot make negative need not enter it: it
-                 * stays within the window plus its width (within_bounds), so it moves
-                 * the map by less than twice the width (checked afterwards anyway) */
+                /* the refit is checked against every match afterwards: the ones it
+                 * leaves receiving before their send enter the next round */
                 int64_t slack = x_sends ? myv - mxv : mxv - myv, l0, h0;
-                pw_bound_at_near(&e->pw, x_is_o ? guess : ax, 0, &l0, &h0, &cur);
-                if (l0 >= 0 && h0 >= 0 && slack / 2 > l0 + h0 + 8) continue;
+                if (sel == SEL_VIOLATED && slack >= 0) continue;
+                if (sel == SEL_NEAR) {
+                    pw_bound_at_near(&e->pw, x_is_o ? guess : ax, 0, &l0, &h0, &cur);
+                    if (l0 >= 0 && h0 >= 0 && slack > (l0 + h0) / 4) continue;
+                }
+            } else if (sel == SEL_VIOLATED) {
+                continue;
             }
             if (root_parent)
                 pt = myv;
@@ -676,7 +691,7 @@ static uint64_t edge_check(const ts_sync *s, const spair *e, size_t x, const pwm
 {
     bool ok = true;
     uint64_t n = 0;
-    return cross_check(s, e, x, mx, e, NULL, false, NULL, &n, &ok);
+    return cross_check(s, e, x, mx, e, NULL, false, NULL, SEL_NEAR, &n, &ok);
 }
 
 /* Does the refitted map fit of pair e stay within the bounds of e's own matches (at
@@ -736,7 +751,7 @@ static uint64_t cross_bad(const ts_sync *s, size_t x, const spair *e, const pwma
     bool ok = true;
     for (size_t i = 0; i < s->np; i++)
         if (cross_pair(s, &s->p[i], e, x, with))
-            bad += cross_check(s, &s->p[i], x, m, e, NULL, false, NULL, &n, &ok);
+            bad += cross_check(s, &s->p[i], x, m, e, NULL, false, NULL, SEL_NEAR, &n, &ok);
     return bad;
 }
 
@@ -749,6 +764,8 @@ static uint64_t cross_bad(const ts_sync *s, size_t x, const spair *e, const pwma
  * their send and it stays near the bounds of the edge's own matches
  * (within_bounds), which remain its bounds (shifted to the refitted map, cut at 0).
  * A pair whose own matches conflict, and the matches it left out, are not used. */
+#define RECON_ROUNDS 4 /* refits of one edge in one reconciliation, at most */
+
 static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, int64_t hi,
                            bool *changed, ts_error *err)
 {
@@ -780,20 +797,32 @@ static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, i
     for (size_t i = 0; i < e->pw.nu && ok; i++) ok = pw_add(&fit, true, e->pw.u[i].x, e->pw.u[i].y);
     for (size_t i = 0; i < e->pw.nl && ok; i++)
         ok = pw_add(&fit, false, e->pw.l[i].x, e->pw.l[i].y);
-    for (size_t i = 0; i < s->np && ok; i++)
-        if (cross_pair(s, &s->p[i], e, x, with))
-            cross_check(s, &s->p[i], x, &h->map, e, par, root_parent, &fit, &n, &ok);
-    ok = ok && pw_merge_added(&fit, e->pw.nu, e->pw.nl);
-    ts_status st =
-        ok ? pw_solve(&fit, NULL, err) : ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     pwmap m;
     pwmap_init(&m);
     const pwmap *em = e->r == h->parent ? &fit.fwd : &fit.back;
     uint64_t after = 0, unmet = 0;
-    bool keep = !st && fit.has_maps && pwmap_compose(&par->map, em, TS_DEC_DIGITS, &m) &&
-                pwmap_build_fast(&m, s->t[h->first_trace].begin);
-    if (keep) {
+    ts_status st = TS_OK;
+    bool keep = false;
+    for (int round = 0; round < RECON_ROUNDS && ok; round++) {
+        size_t nu0 = round ? fit.nu : e->pw.nu, nl0 = round ? fit.nl : e->pw.nl;
+        uint64_t n0 = n;
+        for (size_t i = 0; i < s->np && ok; i++)
+            if (cross_pair(s, &s->p[i], e, x, with))
+                cross_check(s, &s->p[i], x, round ? &m : &h->map, e, par, root_parent, &fit,
+                            round ? SEL_VIOLATED : SEL_NEAR, &n, &ok);
+        if (round && n == n0) break; /* nothing more to take */
+        ok = ok && pw_merge_added(&fit, nu0, nl0);
+        if (!ok) break;
+        if ((st = pw_solve(&fit, NULL, err))) break;
+        keep = fit.has_maps && pwmap_compose(&par->map, em, TS_DEC_DIGITS, &m) &&
+               pwmap_build_fast(&m, s->t[h->first_trace].begin);
+        if (!keep) break;
         unmet = cross_bad(s, x, e, &m, with);
+        if (!unmet) break;
+    }
+    if (!ok && !st) st = ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    if (st) keep = false;
+    if (keep) {
         after = unmet + edge_check(s, e, x, &m);
         keep = after < before &&
                within_bounds(e, &fit, lo, hi, root_parent || par->bound < 0 ? 0 : par->bound);

@@ -322,6 +322,46 @@ TEST(pw_drift_changes_steps_oscillation)
         }
 }
 
+TEST(pw_dense_drift_changes_follow_the_clock)
+{
+    /* dense exchanges (one every 400 us on average) over drift changes of 20 ppm: the
+     * segments end where the clock bends, not where the matches' slack finally runs
+     * out -- no ringing of short segments with slopes far from any true rate, and
+     * bounds near the latencies (20 to 24 us each way) */
+    static const piece bends[] = {{120000000000LL, 20000, 0},
+                                  {120000000000LL, -5000, 0},
+                                  {120000000000LL, 15000, 0},
+                                  {120000000000LL, -10000, 0}};
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        tclock k;
+        build(&k, -3000000, bends, 4);
+        pw_pair p;
+        pw_init(&p, true);
+        gen g = {.lat_min = 20000, .lat_spread = 4000};
+        rng_seed(&g.rng, seed, 0);
+        const int64_t span = 480000000000LL;
+        feed(&p, &k, &g, span, 400000, 1);
+        ts_error err;
+        CHECK(!pw_solve(&p, NULL, &err));
+        CHECK(pw_bounds(&p, T0, T0 + span, true));
+        check_res res;
+        char why[256];
+        CHECK_MSG(check_pair(&p, &k, span, &res, why, sizeof why), "%s", why);
+        CHECK_EQ_U64(res.negative, 0);
+        CHECK_MSG(p.nseg <= 12, "seed %llu: %zu segments", (unsigned long long)seed, p.nseg);
+        for (size_t i = 0; i < p.nseg; i++) {
+            double ppm = dec_to_double(dec_sub(p.seg[i].slope, dec_i64(1))) * 1e6;
+            CHECK_MSG(!p.seg[i].bridge && ppm > -100 && ppm < 100,
+                      "seed %llu: segment %zu of %zu: %+.1f ppm", (unsigned long long)seed, i,
+                      p.nseg, ppm);
+        }
+        CHECK_MSG(p.max_lo >= 0 && p.max_lo < 100000 && p.max_hi >= 0 && p.max_hi < 100000,
+                  "seed %llu: largest bounds %lld %lld", (unsigned long long)seed,
+                  (long long)p.max_lo, (long long)p.max_hi);
+        pw_free(&p);
+    }
+}
+
 TEST(pw_random_clock_histories)
 {
     /* random histories: drift changes (within +-50 ppm, a tenth up to +-1000 ppm),
