@@ -17,10 +17,9 @@
  *
  * Semantics: events are read in time order (after the traces' time maps); a
  * receive may come before its send (clocks differ) and waits for it.
- * - Identical keys (repeated pure ACKs, retransmissions) wait in arrival order and
- *   are taken first in, first out: packets between two hosts arrive in order.  At
- *   most 64 events with one key wait per trace and direction (the oldest goes,
- *   counted as duplicate).
+ * - Identical keys (repeated pure ACKs, retransmissions) wait in arrival order, one
+ *   queue per key, trace and direction, and are taken first in, first out: packets
+ *   between two hosts arrive in order.  The first 8 of each queue are candidates.
  * - Latency check: a candidate whose latency would be far from the recent latencies
  *   of its pair of hosts (more than max(16 MAD, 0.5 ms) from their median, once 4
  *   are known) is passed over (counted as implausible): it is typically a lost
@@ -102,11 +101,15 @@ typedef struct ts_match_options {
     bool window;             /* read only events with begin_ns <= ts <= end_ns (after maps) */
     int64_t begin_ns, end_ns;
     unsigned nthreads; /* reader threads for ts_iter_new_ex (0 = library default) */
-    /* Per trace of the set (NULL: none): how far its times may be off, in ns (e.g. the
-     * error bound of the clock formulas installed; <= 0: no allowance).  The latency
-     * check refuses a candidate only when it is further from its pair's median than
-     * its tolerance plus the allowances of both traces: corrected times that are off
-     * near a clock step must not hide the matches that show the step. */
+    /* Per trace of the set (NULL: none): how far its times may be off the reference
+     * clock, in ns (the error bound of the clock formulas installed; < 0: unknown).
+     * For a pair of traces whose errors are both known, the latency check refuses a
+     * candidate only when it is further from its pair's median than its tolerance
+     * plus both errors (corrected times that are off near a clock step must not hide
+     * the matches that show the step), and never takes a candidate whose receive
+     * comes before its send by more than both errors (impossible: in a storm of
+     * identical keys, a receive waiting for a lost packet's send must not take a
+     * later one's). */
     const int64_t *time_error_ns;
 } ts_match_options;
 
@@ -117,9 +120,8 @@ typedef struct ts_match_counts {
     uint64_t seen;      /* events with a usable key */
     uint64_t matched;   /* in a reported match */
     uint64_t same_host; /* in an internal-hop pair (same host id): not reported */
-    uint64_t duplicate; /* dropped: 64 events with this key already waited in this trace and
-                           direction (the oldest goes); tracecompass_rules: later events
-                           whose key already waited (ignored) */
+    uint64_t duplicate; /* tracecompass_rules: ignored, an event with this key already
+                           waited in this trace and direction (else always 0) */
     uint64_t expired;   /* dropped unmatched by the age bound */
     uint64_t cleaned;   /* dropped unmatched by the cleanup rule */
     uint64_t evicted;   /* dropped unmatched because the table was full */

@@ -77,9 +77,9 @@ ts_status ts_formulas_add_offset_arg(ts_formulas *f, const ts_traceset *set, con
  * trace name; a name in f that is not in the set is an error naming it.  f must
  * outlive the set's iterations and stay unchanged while installed. */
 ts_status ts_formulas_apply(const ts_formulas *f, ts_traceset *set, ts_error *err);
-/* Per trace of the set, the error bound of its formula (0 when it has none or the
- * bound is unknown), for ts_match_options.time_error_ns: malloc'd, NULL when out of
- * memory. */
+/* Per trace of the set, the error bound of its formula (-1 when it has no formula or
+ * the bound is unknown or unbounded), for ts_match_options.time_error_ns: malloc'd,
+ * NULL when out of memory. */
 int64_t *ts_formulas_error_bounds(const ts_formulas *f, const ts_traceset *set);
 /* Time t of trace `name` mapped to the reference: floor(slope * t + offset),
  * exact.  A trace without a formula maps to itself.  TS_ERR_ARG if the result

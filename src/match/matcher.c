@@ -8,11 +8,15 @@
  *
  * Entries live in a pool (array, free list: no allocation per event) and are linked,
  * in arrival order (= time order), into one list per (trace, kind, direction): the
- * age bound and the cleanup rule drop from the heads of those lists.  The table holds
- * pool indexes (+1, 0 = empty slot), linear probing, backward-shift deletion, load
- * factor at most 1/2.  Every entry with one (kind, key) hashes to one home slot, so one
- * probe walk finds the event's own duplicate and every candidate of the other
- * direction, whatever their traces. */
+ * age bound and the cleanup rule drop from the heads of those lists.  Entries with
+ * one (kind, key, trace, direction) form a group: a queue in arrival order whose
+ * oldest entry (the head) stands in the table for all of them.  The table holds pool
+ * indexes of heads (+1, 0 = empty slot), linear probing, backward-shift deletion, load
+ * factor at most 1/2.  Every group with one (kind, key) hashes to one home slot, so
+ * one probe walk finds the event's own group and every group of the other direction,
+ * whatever their traces; a storm of identical keys makes one long queue, not a long
+ * probe walk.  The oldest of a (trace, kind, direction) list is the head of its group,
+ * so drops from the lists' heads drop group heads. */
 #include "match/matcher.h"
 
 #include <stdlib.h>
@@ -26,7 +30,9 @@ typedef struct mentry {
     uint64_t seq; /* arrival number */
     uint32_t trace;
     uint32_t hash;
-    uint32_t prev, next; /* list links; next also chains the free list */
+    uint32_t prev, next;   /* list links; next also chains the free list */
+    uint32_t qprev, qnext; /* the group's queue (qprev NIL: the head) */
+    uint32_t qtail, qn;    /* head only: the group's last entry and size */
     uint8_t kind, dir;
 } mentry;
 
@@ -48,9 +54,9 @@ typedef struct mlist {
 #define GATE_MAD_FACTOR 16
 #define GATE_FLOOR_NS   500000
 #define GATE_RESET      8
-/* At most DUP_CAP events with one key wait per trace and direction (the oldest goes):
- * probe walks stay short even in a storm of identical keys. */
-#define DUP_CAP 64
+/* Candidates per group: the first CAND_DEPTH of its queue (the latency check may pass
+ * over a few lost packets' events). */
+#define CAND_DEPTH 8
 
 /* Per kind and ordered pair of hosts (allocated on first use). */
 typedef struct pair_state {
@@ -199,7 +205,7 @@ ts_status ts_matcher_new(const uint32_t *trace_host, size_t ntraces, const ts_ma
     if (opt && opt->time_error_ns) {
         if (!(m->terr = malloc(ntraces * sizeof *m->terr))) goto nomem;
         for (size_t i = 0; i < ntraces; i++)
-            m->terr[i] = opt->time_error_ns[i] > 0 ? opt->time_error_ns[i] : 0;
+            m->terr[i] = opt->time_error_ns[i] >= 0 ? opt->time_error_ns[i] : -1;
     }
     *out = m;
     return TS_OK;
@@ -289,9 +295,37 @@ static void list_unlink(ts_matcher *m, uint32_t idx)
     l->n--;
 }
 
+/* Take an entry out of its group: the next one becomes the head (in the head's slot),
+ * or the group's slot goes. */
+static void group_unlink(ts_matcher *m, uint32_t idx)
+{
+    mentry *e = &m->pool[idx];
+    if (e->qprev == NIL) {
+        size_t slot = find_slot(m, idx);
+        if (e->qnext == NIL) {
+            slot_delete(m, slot);
+            return;
+        }
+        mentry *h = &m->pool[e->qnext];
+        h->qprev = NIL;
+        h->qtail = e->qtail;
+        h->qn = e->qn - 1;
+        m->slots[slot] = e->qnext + 1; /* same key: same home slot */
+        return;
+    }
+    uint32_t head = e->qprev;
+    while (m->pool[head].qprev != NIL) head = m->pool[head].qprev;
+    m->pool[e->qprev].qnext = e->qnext;
+    if (e->qnext != NIL)
+        m->pool[e->qnext].qprev = e->qprev;
+    else
+        m->pool[head].qtail = e->qprev;
+    m->pool[head].qn--;
+}
+
 static void entry_remove(ts_matcher *m, uint32_t idx)
 {
-    slot_delete(m, find_slot(m, idx));
+    group_unlink(m, idx);
     list_unlink(m, idx);
     m->pool[idx].next = m->free_head;
     m->free_head = idx;
@@ -350,6 +384,20 @@ static void evict_oldest(ts_matcher *m)
     if (best != NIL) entry_drop(m, best, DROP_EVICTED);
 }
 
+/* The head of the group of (in's kind, key, trace, direction), or NIL. */
+static uint32_t group_find(const ts_matcher *m, const ts_match_input *in, uint32_t hash)
+{
+    size_t mask = m->nslots - 1;
+    for (size_t i = hash & mask; m->slots[i]; i = (i + 1) & mask) {
+        uint32_t idx = m->slots[i] - 1;
+        const mentry *e = &m->pool[idx];
+        if (e->hash == hash && e->kind == in->kind && e->dir == in->dir && e->trace == in->trace &&
+            e->key[0] == in->key[0] && e->key[1] == in->key[1] && e->key[2] == in->key[2])
+            return idx;
+    }
+    return NIL;
+}
+
 static ts_status entry_insert(ts_matcher *m, const ts_match_input *in, uint32_t hash, ts_error *err)
 {
     if (m->npending >= m->max_pending) evict_oldest(m);
@@ -390,7 +438,20 @@ static ts_status entry_insert(ts_matcher *m, const ts_match_input *in, uint32_t 
         l->head = idx;
     l->tail = idx;
     l->n++;
-    slot_insert(m->slots, m->nslots, hash, idx);
+    e->qnext = NIL;
+    uint32_t head = group_find(m, in, hash);
+    if (head == NIL) { /* a new group */
+        e->qprev = NIL;
+        e->qtail = idx;
+        e->qn = 1;
+        slot_insert(m->slots, m->nslots, hash, idx);
+    } else {
+        mentry *h = &m->pool[head];
+        e->qprev = h->qtail;
+        m->pool[h->qtail].qnext = idx;
+        h->qtail = idx;
+        h->qn++;
+    }
     if (++m->npending > m->peak) m->peak = m->npending;
     if (m->max_age >= 0) {
         int64_t at = sat_add(in->ts, m->max_age);
@@ -538,10 +599,15 @@ static uint32_t choose(ts_matcher *m, const ts_match_input *in, size_t ncand)
             send ? pair_get(m, in->kind, my_host, other) : pair_get(m, in->kind, other, my_host);
         int64_t lat = send ? (int64_t)((uint64_t)e->ts - (uint64_t)in->ts)
                            : (int64_t)((uint64_t)in->ts - (uint64_t)e->ts);
+        /* corrected times within known errors: a receive before its send by more
+         * than both errors is impossible */
         int64_t allow = 0;
-        if (m->terr) {
-            allow = m->terr[in->trace];
-            allow = allow > INT64_MAX - m->terr[e->trace] ? INT64_MAX : allow + m->terr[e->trace];
+        if (m->terr && m->terr[in->trace] >= 0 && m->terr[e->trace] >= 0) {
+            allow = sat_add(m->terr[in->trace], m->terr[e->trace]);
+            if (lat < -allow) {
+                m->stats[in->trace].implausible[in->kind]++;
+                continue;
+            }
         }
         if (plausible(p, lat, allow)) return m->cand[k];
         m->stats[in->trace].implausible[in->kind]++;
@@ -565,7 +631,6 @@ ts_status ts_matcher_feed(ts_matcher *m, const ts_match_input *in, ts_error *err
     uint32_t hash = key_hash(in->kind, in->key);
     uint32_t my_host = m->host[in->trace];
     size_t mask = m->nslots - 1, ncand = 0, nown = 0;
-    uint32_t own_oldest = NIL;
     bool refused = false;
     for (size_t i = hash & mask; m->slots[i]; i = (i + 1) & mask) {
         uint32_t idx = m->slots[i] - 1;
@@ -574,23 +639,24 @@ ts_status ts_matcher_feed(ts_matcher *m, const ts_match_input *in, ts_error *err
             e->key[1] != in->key[1] || e->key[2] != in->key[2])
             continue;
         if (e->dir == in->dir) {
-            if (e->trace == in->trace) {
-                nown++;
-                if (own_oldest == NIL || e->seq < m->pool[own_oldest].seq) own_oldest = idx;
-            }
+            if (e->trace == in->trace) nown = e->qn;
             continue;
         }
         if (in->dir == TS_MATCH_SEND && m->host[e->trace] == my_host) {
             refused = true; /* a receive of our own host: the packet came through us */
             continue;
         }
-        if (ncand == m->cand_cap) {
-            uint32_t *c = realloc(m->cand, 2 * m->cand_cap * sizeof *c);
-            if (!c) return ts_error_set(err, TS_ERR_NOMEM, "matcher: out of memory");
-            m->cand = c;
-            m->cand_cap *= 2;
+        /* the first of the group's queue */
+        uint32_t k = idx;
+        for (int d = 0; d < CAND_DEPTH && k != NIL; d++, k = m->pool[k].qnext) {
+            if (ncand == m->cand_cap) {
+                uint32_t *c = realloc(m->cand, 2 * m->cand_cap * sizeof *c);
+                if (!c) return ts_error_set(err, TS_ERR_NOMEM, "matcher: out of memory");
+                m->cand = c;
+                m->cand_cap *= 2;
+            }
+            m->cand[ncand++] = k;
         }
-        m->cand[ncand++] = idx;
     }
     if (refused) st->same_host_refused[in->kind]++;
     uint32_t best = ncand ? choose(m, in, ncand) : NIL;
@@ -598,10 +664,6 @@ ts_status ts_matcher_feed(ts_matcher *m, const ts_match_input *in, ts_error *err
         if (nown && m->tc_rules) {
             st->counts[in->kind][in->dir].duplicate++;
             return TS_OK;
-        }
-        if (nown >= DUP_CAP) {
-            st->counts[in->kind][in->dir].duplicate++;
-            entry_remove(m, own_oldest);
         }
         return entry_insert(m, in, hash, err);
     }

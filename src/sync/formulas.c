@@ -375,11 +375,12 @@ ts_status ts_formulas_apply(const ts_formulas *f, ts_traceset *set, ts_error *er
 int64_t *ts_formulas_error_bounds(const ts_formulas *f, const ts_traceset *set)
 {
     size_t n = ts_traceset_count(set);
-    int64_t *v = calloc(n ? n : 1, sizeof *v);
+    int64_t *v = malloc((n ? n : 1) * sizeof *v);
     if (!v) return NULL;
+    for (size_t i = 0; i < n; i++) v[i] = -1;
     for (size_t i = 0; i < f->n; i++) {
         int t = ts_traceset_find(set, f->e[i].name);
-        if (t >= 0 && f->e[i].error_bound_ns > 0) v[t] = f->e[i].error_bound_ns;
+        if (t >= 0) v[t] = f->e[i].error_bound_ns;
     }
     return v;
 }

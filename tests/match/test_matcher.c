@@ -309,12 +309,12 @@ TEST(matcher_cases)
 
 /* The rules of match.h written plainly: unmatched events in one array in arrival
  * order, every search a linear scan. */
-#define NHIST   32 /* the matcher's GATE_* constants */
-#define NMIN    4
-#define NMAD    16
-#define NFLOOR  500000
-#define NRESET  8
-#define NDUPCAP 64
+#define NHIST  32 /* the matcher's GATE_* constants */
+#define NMIN   4
+#define NMAD   16
+#define NFLOOR 500000
+#define NRESET 8
+#define NDEPTH 8
 
 typedef struct npair {
     bool valid;
@@ -416,20 +416,20 @@ static void naive_feed(naive *z, const ts_match_input *in)
     st->counts[in->kind][in->dir].seen++;
     uint32_t me = z->host[in->trace];
     /* candidates, in arrival order = array order */
-    size_t cand[1500], nc = 0, nown = 0, oldest_own = 0;
+    size_t cand[1500], nc = 0, nown = 0, per_trace[8] = {0};
     bool refused = false;
     for (size_t i = 0; i < z->n; i++) {
         const ts_match_input *e = &z->v[i];
         if (e->kind != in->kind || memcmp(e->key, in->key, sizeof e->key)) continue;
         if (e->dir == in->dir) {
-            if (e->trace == in->trace && nown++ == 0) oldest_own = i;
+            if (e->trace == in->trace) nown++;
             continue;
         }
         if (in->dir == TS_MATCH_SEND && z->host[e->trace] == me) {
             refused = true;
             continue;
         }
-        cand[nc++] = i;
+        if (per_trace[e->trace]++ < NDEPTH) cand[nc++] = i; /* the first 8 of a trace's */
     }
     if (refused) st->same_host_refused[in->kind]++;
     long best = -1;
@@ -444,7 +444,12 @@ static void naive_feed(naive *z, const ts_match_input *in)
         bool send = in->dir == TS_MATCH_SEND;
         npair *p = send ? &z->pair[in->kind][me][other] : &z->pair[in->kind][other][me];
         int64_t lat = send ? e->ts - in->ts : in->ts - e->ts;
-        int64_t allow = z->terr ? z->terr[in->trace] + z->terr[e->trace] : 0;
+        bool known = z->terr && z->terr[in->trace] >= 0 && z->terr[e->trace] >= 0;
+        int64_t allow = known ? z->terr[in->trace] + z->terr[e->trace] : 0;
+        if (known && lat < -allow) { /* impossible */
+            st->implausible[in->kind]++;
+            continue;
+        }
         if (naive_plausible(p, lat, allow)) {
             best = (long)cand[k];
             break;
@@ -477,10 +482,6 @@ static void naive_feed(naive *z, const ts_match_input *in)
         if (nown && z->tc) {
             st->counts[in->kind][in->dir].duplicate++;
             return;
-        }
-        if (nown >= NDUPCAP) {
-            st->counts[in->kind][in->dir].duplicate++;
-            naive_remove(z, oldest_own);
         }
         if (z->n >= z->max_pending) {
             size_t o = 0;
@@ -581,7 +582,10 @@ TEST(matcher_vs_naive_model)
         opt.tracecompass_rules = rng_next(&rng) % 3 == 0;
         /* allowances for the traces' time errors, in a third of the rounds */
         int64_t terr[8];
-        for (size_t i = 0; i < ntr; i++) terr[i] = (int64_t)(rng_next(&rng) % 3) * 700000;
+        for (size_t i = 0; i < ntr; i++) {
+            int64_t v = (int64_t)(rng_next(&rng) % 4);
+            terr[i] = v == 3 ? -1 : v * 700000; /* -1: unknown */
+        }
         if (rng_next(&rng) % 3 == 0) opt.time_error_ns = terr;
         naive *z = calloc(1, sizeof *z);
         z->terr = opt.time_error_ns;
@@ -735,23 +739,36 @@ TEST(match_event_names)
     CHECK_EQ_I64(n_recv, 2);
 }
 
-/* At most 64 events with one key wait per trace and direction: the oldest go. */
-TEST(matcher_duplicate_cap)
+/* A storm of identical keys (duplicate ACKs while the receiver is far behind): every
+ * one waits, in order, and the receives take them first in, first out -- however
+ * many there are -- interleaved with other keys of the same table slot chain. */
+TEST(matcher_duplicate_storm)
 {
     uint32_t host[2] = {0, 1};
     sink *s = calloc(1, sizeof *s);
     ts_matcher *m;
-    CHECK(ts_matcher_new(host, 2, NULL, sink_cb, s, &m, NULL) == TS_OK);
-    for (int i = 0; i < 100; i++) {
+    ts_match_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.no_cleanup = true; /* the other keys stay */
+    CHECK(ts_matcher_new(host, 2, &opt, sink_cb, s, &m, NULL) == TS_OK);
+    for (int i = 0; i < 3000; i++) {
         ts_match_input in = {0, TS_MATCH_SEND, TS_MATCH_TCP, {7, 8, 16}, 1000 + i, 0};
         CHECK(ts_matcher_feed(m, &in, NULL) == TS_OK);
+        ts_match_input o = {0, TS_MATCH_SEND, TS_MATCH_TCP, {(uint64_t)i, 9, 16}, 1000 + i, 0};
+        CHECK(ts_matcher_feed(m, &o, NULL) == TS_OK);
     }
-    CHECK_EQ_U64(ts_matcher_pending(m, 0, TS_MATCH_SEND, -1), 64);
-    CHECK_EQ_U64(ts_matcher_stats(m, 0)->counts[TS_MATCH_TCP][TS_MATCH_SEND].duplicate, 36);
-    ts_match_input r = {1, TS_MATCH_RECV, TS_MATCH_TCP, {7, 8, 16}, 2000, 0};
-    CHECK(ts_matcher_feed(m, &r, NULL) == TS_OK);
-    CHECK_EQ_U64(s->n, 1);
-    CHECK_EQ_I64(s->out[0].send_ns, 1036); /* the oldest still waiting */
+    CHECK_EQ_U64(ts_matcher_pending(m, 0, TS_MATCH_SEND, -1), 6000);
+    CHECK_EQ_U64(ts_matcher_stats(m, 0)->counts[TS_MATCH_TCP][TS_MATCH_SEND].duplicate, 0);
+    for (int i = 0; i < 3000; i++) {
+        ts_match_input r = {1, TS_MATCH_RECV, TS_MATCH_TCP, {7, 8, 16}, 500000 + i, 0};
+        CHECK(ts_matcher_feed(m, &r, NULL) == TS_OK);
+    }
+    CHECK_EQ_U64(s->n, 3000);
+    bool fifo = true;
+    for (int i = 0; i < 3000 && i < (int)s->n; i++)
+        fifo = fifo && s->out[i].send_ns == 1000 + i && s->out[i].recv_ns == 500000 + i;
+    CHECK(fifo);
+    CHECK_EQ_U64(ts_matcher_pending(m, 0, TS_MATCH_SEND, -1), 3000);
     ts_matcher_free(m);
     free(s);
 }

@@ -206,7 +206,9 @@ def write_truth_formulas(out, path, reference):
     traces = []
     for m in truth["machines"]:
         name, kn = m["name"], knots[m["name"]]
-        tr = {"name": name}
+        # exact but for the decimals' rounding: known to within 2 ns (which lets the
+        # matcher refuse impossible pairs, as with the formulas of `sync`)
+        tr = {"name": name, "error_bound_ns": 2}
         if name != reference:
             # breakpoints in true time: both clocks' knots, within the run (plus its ends)
             ts = sorted({t0, t1} | {t for t, c in kn + rk if t0 <= t <= t1})
