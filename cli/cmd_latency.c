@@ -207,7 +207,7 @@ int cmd_latency(int argc, char **argv)
     ts_error err;
     ts_traceset *set = NULL;
     ts_formulas *f = NULL;
-    int64_t *terr = NULL;
+    ts_formulas_errors fe = {0};
     ts_latency_result r;
     memset(&r, 0, sizeof r);
     if (ts_traceset_open((const char *const *)argv + optind, (size_t)(argc - optind), &set, &err)) {
@@ -217,11 +217,14 @@ int cmd_latency(int argc, char **argv)
     if ((rc = apply_corrections(cmd, &a, set, &f))) goto out;
     bool corrected = f != NULL;
     /* the latency check allows for the formulas' error bounds (as sync's passes do) */
-    if (f && !(terr = ts_formulas_error_bounds(f, set))) {
-        rc = cli_usage_error(cmd, "out of memory");
-        goto out;
+    if (f) {
+        if (ts_formulas_errors_init(&fe, f, set, &err)) {
+            rc = cli_error(cmd, &err);
+            goto out;
+        }
+        a.o.match.time_error = ts_formulas_errors_at;
+        a.o.match.time_error_ctx = &fe;
     }
-    a.o.match.time_error_ns = terr;
     if (a.begin || a.end) {
         if ((rc = cli_parse_window(cmd, set, a.begin, a.end, &a.o.match.begin_ns,
                                    &a.o.match.end_ns)))
@@ -258,7 +261,7 @@ out:
     ts_latency_result_free(&r);
     ts_traceset_free(set);
     ts_formulas_free(f);
-    free(terr);
+    ts_formulas_errors_free(&fe);
     free(a.offsets);
     return rc;
 }

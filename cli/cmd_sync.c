@@ -529,14 +529,16 @@ int cmd_sync(int argc, char **argv)
                 ts_traceset_set_time_map(set, i, NULL, NULL);
             rc = ts_formulas_apply(pf, set, &err) ? cli_error(cmd, &err) : 0;
             /* the latency check allows for the formulas' error bounds */
-            int64_t *terr = rc ? NULL : ts_formulas_error_bounds(pf, set);
-            if (!rc && !terr) rc = cli_usage_error(cmd, "out of memory");
-            mo.time_error_ns = terr;
+            ts_formulas_errors fe = {0};
+            if (!rc && ts_formulas_errors_init(&fe, pf, set, &err)) rc = cli_error(cmd, &err);
+            mo.time_error = ts_formulas_errors_at;
+            mo.time_error_ctx = &fe;
             if (!rc)
                 rc = sync_pass(cmd, set, &mo, &ctx, compat, piecewise, keep_outliers,
                                bounds != NULL, ref, &f);
-            mo.time_error_ns = NULL;
-            free(terr);
+            mo.time_error = NULL;
+            mo.time_error_ctx = NULL;
+            ts_formulas_errors_free(&fe);
             uint64_t neg = rc ? 0 : count_negative(set, pf, &ctx);
             if (!rc && neg <= cneg) { /* ties: the later */
                 ts_sync_free(cs);

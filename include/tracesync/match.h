@@ -101,16 +101,17 @@ typedef struct ts_match_options {
     bool window;             /* read only events with begin_ns <= ts <= end_ns (after maps) */
     int64_t begin_ns, end_ns;
     unsigned nthreads; /* reader threads for ts_iter_new_ex (0 = library default) */
-    /* Per trace of the set (NULL: none): how far its times may be off the reference
-     * clock, in ns (the error bound of the clock formulas installed; < 0: unknown).
-     * For a pair of traces whose errors are both known, the latency check refuses a
-     * candidate only when it is further from its pair's median than its tolerance
-     * plus both errors (corrected times that are off near a clock step must not hide
-     * the matches that show the step), and never takes a candidate whose receive
-     * comes before its send by more than both errors (impossible: in a storm of
-     * identical keys, a receive waiting for a lost packet's send must not take a
-     * later one's). */
-    const int64_t *time_error_ns;
+    /* How far the times of a trace of the set may be off the reference clock around
+     * its own (raw) time raw_ns, in ns (the error bounds of the clock formulas
+     * installed; < 0: unknown); NULL: unknown everywhere.  For a candidate whose two
+     * events' errors are both known, the latency check refuses it only when it is
+     * further from its pair's median than its tolerance plus both errors (corrected
+     * times that are off near a clock step must not hide the matches that show the
+     * step), and never takes it when its receive comes before its send by more than
+     * both errors (impossible: in a storm of identical keys, a receive waiting for a
+     * lost packet's send must not take a later one's). */
+    int64_t (*time_error)(void *ctx, uint32_t trace, int64_t raw_ns);
+    void *time_error_ctx;
 } ts_match_options;
 
 /* Dispositions of the events of one trace, one kind, one direction.  Every event

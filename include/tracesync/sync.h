@@ -77,10 +77,21 @@ ts_status ts_formulas_add_offset_arg(ts_formulas *f, const ts_traceset *set, con
  * trace name; a name in f that is not in the set is an error naming it.  f must
  * outlive the set's iterations and stay unchanged while installed. */
 ts_status ts_formulas_apply(const ts_formulas *f, ts_traceset *set, ts_error *err);
-/* Per trace of the set, the error bound of its formula (-1 when it has no formula or
- * the bound is unknown or unbounded), for ts_match_options.time_error_ns: malloc'd,
- * NULL when out of memory. */
-int64_t *ts_formulas_error_bounds(const ts_formulas *f, const ts_traceset *set);
+/* The error bound of formula i (ts_formulas_find) at its trace's own time t: its
+ * segment's when the segment has one, else the trace's; -1 when unknown or unbounded
+ * (or i < 0). */
+int64_t ts_formulas_error_at(const ts_formulas *f, int i, int64_t t);
+/* The formulas' errors for the traces of a set, as ts_match_options.time_error wants
+ * them: opts.time_error = ts_formulas_errors_at, opts.time_error_ctx = &e. */
+typedef struct ts_formulas_errors {
+    const ts_formulas *f;
+    int *idx; /* per trace of the set: its formula, or -1 */
+    size_t n;
+} ts_formulas_errors;
+ts_status ts_formulas_errors_init(ts_formulas_errors *e, const ts_formulas *f,
+                                  const ts_traceset *set, ts_error *err);
+void ts_formulas_errors_free(ts_formulas_errors *e);
+int64_t ts_formulas_errors_at(void *ctx, uint32_t trace, int64_t raw_ns);
 /* Time t of trace `name` mapped to the reference: floor(slope * t + offset),
  * exact.  A trace without a formula maps to itself.  TS_ERR_ARG if the result
  * does not fit int64. */
@@ -100,6 +111,8 @@ ts_status ts_formulas_set_info(ts_formulas *f, const char *name, const char *pat
 typedef struct ts_formula_segment {
     int64_t start_ns, end_ns; /* [start, end) of the trace's own time */
     const char *slope, *offset_ns;
+    bool has_error_bound;   /* the largest error bound over the segment is known: */
+    int64_t error_bound_ns; /* (FORMULAS.json: the segment's "error_bound_ns") */
 } ts_formula_segment;
 /* Replace a trace's segments (sorted, non-overlapping, start < end, slope > 0). */
 ts_status ts_formulas_set_segments(ts_formulas *f, const char *name, const ts_formula_segment *segs,
@@ -117,6 +130,8 @@ void ts_formulas_get(const ts_formulas *f, size_t i, ts_formula_info *out);
 /* Segment j of trace i (texts valid while f is unchanged). */
 void ts_formulas_get_segment(const ts_formulas *f, size_t i, size_t j, int64_t *start_ns,
                              int64_t *end_ns, char *slope, char *offset_ns);
+/* Segment j of trace i: its error bound, -1 when unknown. */
+int64_t ts_formulas_segment_error_bound(const ts_formulas *f, size_t i, size_t j);
 
 /* ---- synchronization ---------------------------------------------------- */
 

@@ -83,7 +83,9 @@ struct ts_matcher {
     int64_t max_age; /* < 0: none */
     size_t max_pending;
     bool cleanup, report_same_host, tc_rules;
-    int64_t *terr; /* per trace: allowance of the latency check (NULL: none) */
+    /* errors of the corrected times (ts_match_options.time_error; NULL: unknown) */
+    int64_t (*terr)(void *ctx, uint32_t trace, int64_t raw_ns);
+    void *terr_ctx;
 
     mentry *pool;
     size_t pool_cap, pool_used;
@@ -202,10 +204,9 @@ ts_status ts_matcher_new(const uint32_t *trace_host, size_t ntraces, const ts_ma
     m->cand_cap = 16;
     m->cand = malloc(m->cand_cap * sizeof *m->cand);
     if (!m->pairs || !m->slots || !m->cand) goto nomem;
-    if (opt && opt->time_error_ns) {
-        if (!(m->terr = malloc(ntraces * sizeof *m->terr))) goto nomem;
-        for (size_t i = 0; i < ntraces; i++)
-            m->terr[i] = opt->time_error_ns[i] >= 0 ? opt->time_error_ns[i] : -1;
+    if (opt) {
+        m->terr = opt->time_error;
+        m->terr_ctx = opt->time_error_ctx;
     }
     *out = m;
     return TS_OK;
@@ -226,7 +227,6 @@ void ts_matcher_free(ts_matcher *m)
     free(m->pairs);
     free(m->cand);
     free(m->stats);
-    free(m->terr);
     free(m);
 }
 
@@ -602,11 +602,15 @@ static uint32_t choose(ts_matcher *m, const ts_match_input *in, size_t ncand)
         /* corrected times within known errors: a receive before its send by more
          * than both errors is impossible */
         int64_t allow = 0;
-        if (m->terr && m->terr[in->trace] >= 0 && m->terr[e->trace] >= 0) {
-            allow = sat_add(m->terr[in->trace], m->terr[e->trace]);
-            if (lat < -allow) {
-                m->stats[in->trace].implausible[in->kind]++;
-                continue;
+        if (m->terr) {
+            int64_t ea = m->terr(m->terr_ctx, in->trace, in->ts_raw);
+            int64_t eb = ea < 0 ? -1 : m->terr(m->terr_ctx, e->trace, e->ts_raw);
+            if (ea >= 0 && eb >= 0) {
+                allow = sat_add(ea, eb);
+                if (lat < -allow) {
+                    m->stats[in->trace].implausible[in->kind]++;
+                    continue;
+                }
             }
         }
         if (plausible(p, lat, allow)) return m->cand[k];

@@ -16,6 +16,7 @@
 typedef struct fseg {
     int64_t start, end;
     ts_linmap lm; /* holds the exact slope and offset */
+    int64_t eb;   /* the largest error bound over it, -1 unknown */
 } fseg;
 
 typedef struct fentry {
@@ -217,6 +218,8 @@ ts_status ts_formulas_set_segments(ts_formulas *f, const char *name, const ts_fo
         ts_dec s, o;
         ns[j].start = segs[j].start_ns;
         ns[j].end = segs[j].end_ns;
+        ns[j].eb =
+            segs[j].has_error_bound && segs[j].error_bound_ns >= 0 ? segs[j].error_bound_ns : -1;
         if (!dec_parse(segs[j].slope, &s) || !dec_parse(segs[j].offset_ns, &o))
             st = ts_error_set(err, TS_ERR_ARG,
                               "%s: segment %zu: slope or offset_ns is not a "
@@ -335,6 +338,11 @@ void ts_formulas_get(const ts_formulas *f, size_t i, ts_formula_info *out)
     out->error_bound_ns = e->error_bound_ns;
 }
 
+int64_t ts_formulas_segment_error_bound(const ts_formulas *f, size_t i, size_t j)
+{
+    return f->e[i].segs[j].eb;
+}
+
 void ts_formulas_get_segment(const ts_formulas *f, size_t i, size_t j, int64_t *start_ns,
                              int64_t *end_ns, char *slope, char *offset_ns)
 {
@@ -372,17 +380,47 @@ ts_status ts_formulas_apply(const ts_formulas *f, ts_traceset *set, ts_error *er
     return TS_OK;
 }
 
-int64_t *ts_formulas_error_bounds(const ts_formulas *f, const ts_traceset *set)
+int64_t ts_formulas_error_at(const ts_formulas *f, int i, int64_t t)
 {
-    size_t n = ts_traceset_count(set);
-    int64_t *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v) return NULL;
-    for (size_t i = 0; i < n; i++) v[i] = -1;
-    for (size_t i = 0; i < f->n; i++) {
-        int t = ts_traceset_find(set, f->e[i].name);
-        if (t >= 0) v[t] = f->e[i].error_bound_ns;
+    if (i < 0 || (size_t)i >= f->n) return -1;
+    const fentry *e = &f->e[i];
+    if (e->nseg) {
+        size_t lo = 0, hi = e->nseg; /* the last segment starting at or before t */
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if (e->segs[mid].start <= t)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        if (e->segs[lo].eb >= 0) return e->segs[lo].eb;
     }
-    return v;
+    return e->error_bound_ns >= 0 ? e->error_bound_ns : -1;
+}
+
+ts_status ts_formulas_errors_init(ts_formulas_errors *e, const ts_formulas *f,
+                                  const ts_traceset *set, ts_error *err)
+{
+    e->f = f;
+    e->n = ts_traceset_count(set);
+    e->idx = malloc((e->n ? e->n : 1) * sizeof *e->idx);
+    if (!e->idx) return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < e->n; i++)
+        e->idx[i] = ts_formulas_find(f, ts_trace_name(ts_traceset_trace(set, i)));
+    return TS_OK;
+}
+
+void ts_formulas_errors_free(ts_formulas_errors *e)
+{
+    free(e->idx);
+    e->idx = NULL;
+    e->n = 0;
+}
+
+int64_t ts_formulas_errors_at(void *ctx, uint32_t trace, int64_t raw_ns)
+{
+    const ts_formulas_errors *e = ctx;
+    return trace < e->n ? ts_formulas_error_at(e->f, e->idx[trace], raw_ns) : -1;
 }
 
 /* ---- FORMULAS.json -------------------------------------------------------- */
@@ -427,7 +465,9 @@ char *ts_formulas_to_json(const ts_formulas *f)
                 sb_printf(&sb, "%s\n       {\"start_ns\": %lld, \"end_ns\": %lld", j ? "," : "",
                           (long long)s->start, (long long)s->end);
                 sb_printf(&sb, ", \"slope\": \"%s\"", dec_format(s->lm.slope, b, sizeof b));
-                sb_printf(&sb, ", \"offset_ns\": \"%s\"}", dec_format(s->lm.offset, b, sizeof b));
+                sb_printf(&sb, ", \"offset_ns\": \"%s\"", dec_format(s->lm.offset, b, sizeof b));
+                if (s->eb >= 0) sb_printf(&sb, ", \"error_bound_ns\": %lld", (long long)s->eb);
+                sb_puts(&sb, "}");
             }
             sb_puts(&sb, "]");
         }
@@ -548,6 +588,10 @@ static ts_status read_trace(ts_formulas *f, const ts_json *t, const char *source
                      !(st = read_dec(sj, "slope", "1", &s, source, name, err)) &&
                      !(st = read_dec(sj, "offset_ns", "0", &o, source, name, err)))
                 st = make_map(&ss[j].lm, s, o, what, err);
+            int64_t seb;
+            if (!st)
+                ss[j].eb =
+                    ts_json_int64(ts_json_get(sj, "error_bound_ns"), &seb) && seb >= 0 ? seb : -1;
         }
         nseg = segs->n;
         if (!st) st = check_segments(what, ss, nseg, err);

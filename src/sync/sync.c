@@ -382,7 +382,39 @@ static bool tree_accuracy(ts_sync *s, size_t root, bool pw)
 /* A trace's piecewise map as FORMULAS segments: the first and last extend over the
  * trace's range (every piece applies from its start; the first before it too).  A
  * map of one piece equal to the single line needs none. */
-static ts_status set_segments(ts_formulas *f, const strace *t, const shost *h, ts_error *err)
+static const pw_pair *edge_pw(const spair *p);
+
+/* The largest error bound of host v's map over [a, b] of its own time: along its path,
+ * the sum of the largest bounds of the edges' segments that the interval maps into
+ * (refitted edges: plus their shift, as for the trace's bound); -1: unbounded. */
+static int64_t piece_bound(const ts_sync *s, size_t v, int64_t a, int64_t b)
+{
+    int64_t total = 0;
+    for (; s->h[v].path_len > 1; v = s->h[v].parent) {
+        const spair *p = &s->p[s->h[v].via_pair];
+        const pw_pair *e = edge_pw(p);
+        bool child_is_r = p->r == v;
+        int64_t xa = a, xb = b, pa, pb;
+        if (!child_is_r && (!pwmap_eval(&e->fwd, a, &xa) || !pwmap_eval(&e->fwd, b, &xb)))
+            return -1;
+        int64_t m = 0;
+        for (size_t k = pw_seg_at(&p->pw, xa), k1 = pw_seg_at(&p->pw, xb); k <= k1; k++) {
+            int64_t sb = p->pw.seg[k].max_bound;
+            if (sb < 0) return -1;
+            if (sb > m) m = sb;
+        }
+        if (p->has_fit) m = add_bound(m, p->fit_shift + p->fit_shift / 128 + 2);
+        total = add_bound(total, m);
+        const pwmap *up = child_is_r ? &e->back : &e->fwd; /* v's time -> the parent's */
+        if (!pwmap_eval(up, a, &pa) || !pwmap_eval(up, b, &pb)) return -1;
+        a = pa;
+        b = pb;
+    }
+    return total;
+}
+
+static ts_status set_segments(ts_formulas *f, const ts_sync *s, const strace *t, const shost *h,
+                              ts_error *err)
 {
     const pwmap *m = &h->map;
     if (m->n == 1 && !dec_cmp(m->lm[0].slope, h->slope) && !dec_cmp(m->lm[0].offset, h->offset))
@@ -411,6 +443,14 @@ static ts_status set_segments(ts_formulas *f, const strace *t, const shost *h, t
         dec_format(m->lm[i].offset, txt[i][1], TS_DEC_TEXT_MAX);
         sg[i].slope = txt[i][0];
         sg[i].offset_ns = txt[i][1];
+        /* its largest bound, within the trace's time range */
+        int64_t a = sg[i].start_ns, b = sg[i].end_ns - 1;
+        if (known && a < t->begin) a = t->begin;
+        if (known && b > t->end) b = t->end;
+        if (a <= b && a > INT64_MIN && b < INT64_MAX) {
+            sg[i].error_bound_ns = piece_bound(s, t->host, a, b);
+            sg[i].has_error_bound = sg[i].error_bound_ns >= 0;
+        }
     }
     ts_status st = ts_formulas_set_segments(f, t->name, sg, m->n, err);
     free(sg);
@@ -450,7 +490,7 @@ static ts_status build_formulas(ts_sync *s, size_t root, int reference, ts_formu
             ts_formulas_set_extra(f, t->name, info.reachable ? info.error_bound_ns : -1,
                                   info.reachable ? sb.data : NULL);
         if (!st && s->solved_pw && info.reachable && !info.is_reference)
-            st = set_segments(f, t, h, err);
+            st = set_segments(f, s, t, h, err);
     }
     sb_free(&sb);
     if (st) {
@@ -579,7 +619,7 @@ static bool hull_meets(const spair *q, const pwmap *mr, const pwmap *mo)
 }
 
 /* Which matches a refit takes (see reconcile): those whose slack under x's map is
- * below a quarter of the edge's window (the first round), or that it makes receive
+ * below a sixteenth of the edge's window (the first round), or that it makes receive
  * before their send (the next ones). */
 typedef enum cross_sel { SEL_NEAR, SEL_VIOLATED } cross_sel;
 
@@ -595,11 +635,11 @@ static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pw
     size_t hx = 0, hy = 0, hp = 0, hg = 0, he = 0;
     pw_cursor cur = {0, 0, 0};
     /* adding: a match whose slack surely exceeds what the selection takes is passed
-     * over without exact values (SEL_NEAR: a quarter of the edge's widest window) */
+     * over without exact values (SEL_NEAR: a sixteenth of the edge's widest window) */
     int64_t skip = 0;
     if (add && sel == SEL_NEAR)
         skip =
-            e->pw.max_lo >= 0 && e->pw.max_hi >= 0 ? (e->pw.max_lo + e->pw.max_hi) / 4 : INT64_MAX;
+            e->pw.max_lo >= 0 && e->pw.max_hi >= 0 ? (e->pw.max_lo + e->pw.max_hi) / 16 : INT64_MAX;
     for (int dir = 0; dir < 2; dir++) {
         const pwpt *pts = dir ? q->pw.l : q->pw.u;
         size_t n = dir ? q->pw.nl : q->pw.nu;
@@ -646,7 +686,7 @@ static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pw
                 if (sel == SEL_VIOLATED && slack >= 0) continue;
                 if (sel == SEL_NEAR) {
                     pw_bound_at_near(&e->pw, x_is_o ? guess : ax, 0, &l0, &h0, &cur);
-                    if (l0 >= 0 && h0 >= 0 && slack > (l0 + h0) / 4) continue;
+                    if (l0 >= 0 && h0 >= 0 && slack > (l0 + h0) / 16) continue;
                 }
             } else if (sel == SEL_VIOLATED) {
                 continue;

@@ -203,6 +203,8 @@ static ts_status copy_formula(const ts_formulas *f, const char *from, ts_formula
                                 txt[j][1]);
         segs[j].slope = txt[j][0];
         segs[j].offset_ns = txt[j][1];
+        segs[j].error_bound_ns = ts_formulas_segment_error_bound(f, (size_t)i, j);
+        segs[j].has_error_bound = segs[j].error_bound_ns >= 0;
     }
     st = ts_formulas_set_segments(dst, to, segs, fi.nsegments, err);
     free(segs);

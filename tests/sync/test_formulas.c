@@ -1,6 +1,7 @@
 /* FORMULAS.json: reading, writing, offsets, segments, exact mapping. */
 #include "unit.h"
 
+#include "sync/formulas.h"
 #include "tracesync/sync.h"
 
 #include <stdio.h>
@@ -91,8 +92,10 @@ TEST(formulas_round_trip)
     CHECK(!ts_formulas_set_info(f, "host", "/traces/h", "boot-1", "reference", &err));
     CHECK(!ts_formulas_set_linear(f, "guest \"1\"", "1.000012345678901234567890123456789",
                                   "-20987654321.123456789012345678901", &err));
-    ts_formula_segment segs[2] = {{0, 1000, "1", "5"}, {1000, 2000, "1.01", "-5"}};
+    ts_formula_segment segs[2] = {{0, 1000, "1", "5", true, 1234},
+                                  {1000, 2000, "1.01", "-5", false, 0}};
     CHECK(!ts_formulas_set_segments(f, "vm", segs, 2, &err));
+    ts_formulas_set_extra(f, "vm", 5000, NULL);
     char path[] = "/tmp/ts_formulas_XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);
@@ -123,6 +126,16 @@ TEST(formulas_round_trip)
     CHECK_EQ_I64(map(g, "vm", 999), 1004);
     CHECK_EQ_I64(map(g, "vm", 1000), 1005);
     CHECK_EQ_I64(map(g, "vm", 3000), 3025);
+    /* the segments' error bounds: the first's its own, the second's unknown (the
+     * trace's then) */
+    int v = ts_formulas_find(g, "vm"), h = ts_formulas_find(g, "host");
+    CHECK_EQ_I64(ts_formulas_segment_error_bound(g, (size_t)v, 0), 1234);
+    CHECK_EQ_I64(ts_formulas_segment_error_bound(g, (size_t)v, 1), -1);
+    CHECK_EQ_I64(ts_formulas_error_at(g, v, -10), 1234);
+    CHECK_EQ_I64(ts_formulas_error_at(g, v, 999), 1234);
+    CHECK_EQ_I64(ts_formulas_error_at(g, v, 1000), 5000);
+    CHECK_EQ_I64(ts_formulas_error_at(g, h, 10), -1); /* host: none written */
+    CHECK_EQ_I64(ts_formulas_error_at(g, -1, 10), -1);
     ts_formulas_free(f);
     ts_formulas_free(g);
 }
@@ -139,7 +152,7 @@ TEST(formulas_offset_keeps_slope)
     CHECK_EQ_I64(map(f, "a", 0), 103);
     CHECK(!ts_formulas_add_offset(f, "b", -7, &err)); /* created as identity + offset */
     CHECK_EQ_I64(map(f, "b", 10), 3);
-    ts_formula_segment segs[1] = {{0, 10, "3", "1"}};
+    ts_formula_segment segs[1] = {{0, 10, "3", "1", false, 0}};
     CHECK(!ts_formulas_set_segments(f, "a", segs, 1, &err));
     CHECK(!ts_formulas_add_offset(f, "a", 1, &err));
     CHECK_EQ_I64(map(f, "a", 2), 8);
