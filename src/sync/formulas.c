@@ -240,10 +240,10 @@ ts_status ts_formulas_set_segments(ts_formulas *f, const char *name, const ts_fo
     return TS_OK;
 }
 
-static const ts_linmap *entry_map_for(const fentry *e, int64_t t)
+/* The segment for time t (e->nseg > 0): the last one with start <= t (the first one
+ * before every start). */
+static const fseg *entry_seg_for(const fentry *e, int64_t t)
 {
-    if (!e->nseg) return &e->lm;
-    /* last segment with start <= t (the first one before every start) */
     size_t lo = 0, hi = e->nseg;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -252,7 +252,12 @@ static const ts_linmap *entry_map_for(const fentry *e, int64_t t)
         else
             hi = mid;
     }
-    return &e->segs[lo].lm;
+    return &e->segs[lo];
+}
+
+static const ts_linmap *entry_map_for(const fentry *e, int64_t t)
+{
+    return e->nseg ? &entry_seg_for(e, t)->lm : &e->lm;
 }
 
 ts_status ts_formulas_map(const ts_formulas *f, const char *trace_name, int64_t t, int64_t *out,
@@ -384,17 +389,7 @@ int64_t ts_formulas_error_at(const ts_formulas *f, int i, int64_t t)
 {
     if (i < 0 || (size_t)i >= f->n) return -1;
     const fentry *e = &f->e[i];
-    if (e->nseg) {
-        size_t lo = 0, hi = e->nseg; /* the last segment starting at or before t */
-        while (hi - lo > 1) {
-            size_t mid = (lo + hi) / 2;
-            if (e->segs[mid].start <= t)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        if (e->segs[lo].eb >= 0) return e->segs[lo].eb;
-    }
+    if (e->nseg && entry_seg_for(e, t)->eb >= 0) return entry_seg_for(e, t)->eb;
     return e->error_bound_ns >= 0 ? e->error_bound_ns : -1;
 }
 
