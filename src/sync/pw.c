@@ -1372,6 +1372,10 @@ static int64_t ns_of(i128 v) /* 1e-12 ns -> ns, rounded up; -1 if unbounded */
 {
     if (v >= KINF / 2) return -1;
     if (v < 0) return 0;
+    if (v <= (i128)UINT64_MAX) { /* bounds under 18 ms: a 64-bit division */
+        uint64_t u = (uint64_t)v;
+        return (int64_t)(u / 1000000000000ULL + (u % 1000000000000ULL != 0));
+    }
     i128 ns = ceil_div(v, E12);
     return ns > ((i128)1 << 62) ? -1 : (int64_t)ns;
 }

@@ -843,13 +843,16 @@ static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, i
     uint64_t after = 0, unmet = 0;
     ts_status st = TS_OK;
     bool keep = false;
+    /* each round's pass over the matches also counts those the previous refit leaves
+     * receiving before their send */
     for (int round = 0; round < RECON_ROUNDS && ok; round++) {
         size_t nu0 = round ? fit.nu : e->pw.nu, nl0 = round ? fit.nl : e->pw.nl;
-        uint64_t n0 = n;
+        uint64_t n0 = n, bad = 0;
         for (size_t i = 0; i < s->np && ok; i++)
             if (cross_pair(s, &s->p[i], e, x, with))
-                cross_check(s, &s->p[i], x, round ? &m : &h->map, e, par, root_parent, &fit,
-                            round ? SEL_VIOLATED : SEL_NEAR, &n, &ok);
+                bad += cross_check(s, &s->p[i], x, round ? &m : &h->map, e, par, root_parent, &fit,
+                                   round ? SEL_VIOLATED : SEL_NEAR, &n, &ok);
+        if (round) unmet = bad;
         if (round && n == n0) break; /* nothing more to take */
         ok = ok && pw_merge_added(&fit, nu0, nl0);
         if (!ok) break;
@@ -857,8 +860,7 @@ static ts_status reconcile(ts_sync *s, size_t x, const bool *with, int64_t lo, i
         keep = fit.has_maps && pwmap_compose(&par->map, em, TS_DEC_DIGITS, &m) &&
                pwmap_build_fast(&m, s->t[h->first_trace].begin);
         if (!keep) break;
-        unmet = cross_bad(s, x, e, &m, with);
-        if (!unmet) break;
+        if (round + 1 == RECON_ROUNDS) unmet = cross_bad(s, x, e, &m, with);
     }
     if (!ok && !st) st = ts_error_set(err, TS_ERR_NOMEM, "out of memory");
     if (st) keep = false;
