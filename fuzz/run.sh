@@ -17,6 +17,8 @@ for m in $(find tests/data/traces -name metadata | sort); do
 done
 for f in tests/data/fuzz-regress/metadata-*; do [ -e "$f" ] && cp "$f" "$work/metadata/"; done
 for f in tests/data/fuzz-regress/stream-*; do [ -e "$f" ] && cp "$f" "$work/stream/"; done
+mkdir -p "$work/piecewise"
+for f in tests/data/fuzz-regress/piecewise-*; do [ -e "$f" ] && cp "$f" "$work/piecewise/"; done
 # stream seeds: selector byte + the first 16 KiB of one stream file per trace
 seed() { # selector file
     { printf "\\x$(printf %02x "$1")"; head -c 16384 "$2"; } > "$work/stream/seed-$1-$(basename "$2")"

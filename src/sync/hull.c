@@ -338,8 +338,8 @@ bool hull_copy(ts_hull *dst, const ts_hull *src)
     *dst = *src;
     dst->U = U;
     dst->L = L;
-    memcpy(dst->U.p, src->U.p, src->U.n * sizeof *src->U.p);
-    memcpy(dst->L.p, src->L.p, src->L.n * sizeof *src->L.p);
+    if (src->U.n) memcpy(dst->U.p, src->U.p, src->U.n * sizeof *src->U.p);
+    if (src->L.n) memcpy(dst->L.p, src->L.p, src->L.n * sizeof *src->L.p);
     dst->U.n = src->U.n;
     dst->L.n = src->L.n;
     return true;
@@ -387,8 +387,13 @@ void hull_bounds(const ts_hull *h, ts_dec *amax, bool *has_max, ts_dec *amin, bo
 }
 
 /* Default mode: alpha = A/D, beta = B/D exactly (D > 0). */
-static bool exact_ratio(const ts_hull *h, ts_dec *A, ts_dec *B, ts_dec *D)
+/* The line y = (A x + B) / D; *pu, *pl: when it passes exactly through an O->R and an
+ * R->O point (no slack at either: one slope bound, at which the intercept has no room),
+ * those two points, else NULL. */
+static bool exact_ratio(const ts_hull *h, ts_dec *A, ts_dec *B, ts_dec *D, const hpt **pu,
+                        const hpt **pl)
 {
+    *pu = *pl = NULL;
     if (h->has_amax && h->has_amin) {
         /* Lmax: slope n1/d1 through l = amax_l; Lmin: n2/d2 through u = amin_u */
         ts_dec n1 = dec_i64(h->amax_l.y - h->amax_u.y), d1 = dec_i64(h->amax_l.x - h->amax_u.x);
@@ -414,13 +419,18 @@ static bool exact_ratio(const ts_hull *h, ts_dec *A, ts_dec *B, ts_dec *D)
     }
     /* intercept * d: low = max over U of (y*d - n*x), high = min over L */
     i128 lo = 0, hi = 0;
+    const hpt *at_lo = NULL, *at_hi = NULL;
     for (size_t i = 0; i < h->U.n; i++) {
         i128 v = (i128)h->U.p[i].y * d - (i128)n * h->U.p[i].x;
-        if (i == 0 || v > lo) lo = v;
+        if (i == 0 || v > lo) lo = v, at_lo = &h->U.p[i];
     }
     for (size_t i = 0; i < h->L.n; i++) {
         i128 v = (i128)h->L.p[i].y * d - (i128)n * h->L.p[i].x;
-        if (i == 0 || v < hi) hi = v;
+        if (i == 0 || v < hi) hi = v, at_hi = &h->L.p[i];
+    }
+    if (h->U.n && h->L.n && lo == hi) {
+        *pu = at_lo;
+        *pl = at_hi;
     }
     *A = dec_mul(dec_i64(2), dec_i64(n), 0);
     *B = dec_add(dec_i128(lo), dec_i128(hi));
@@ -443,7 +453,8 @@ bool hull_maps(const ts_hull *h, ts_dec *fwd_slope, ts_dec *fwd_off, ts_dec *bac
         if (!h->U.n || !h->L.n) return false;
         const int P = TS_DEC_DIGITS;
         ts_dec A, B, D;
-        exact_ratio(h, &A, &B, &D);
+        const hpt *pu, *pl;
+        exact_ratio(h, &A, &B, &D, &pu, &pl);
         if (dec_sign(A) <= 0) return false;
         *fwd_slope = dec_div(D, A, P);
         *fwd_off = dec_div(dec_neg(B), A, P);
@@ -460,6 +471,18 @@ bool hull_maps(const ts_hull *h, ts_dec *fwd_slope, ts_dec *fwd_off, ts_dec *bac
         if (at) {
             *fwd_off = dec_sub(dec_i64(at->x), dec_mul(*fwd_slope, dec_i64(at->y), 0));
             *back_off = dec_sub(dec_i64(at->y), dec_mul(*back_slope, dec_i64(at->x), 0));
+        }
+        /* Through an O->R point u and an R->O point l, both without slack: each map
+         * anchored exactly at one of them, its slope rounded by 1e-30 (far beyond the
+         * decimals' rounding; 5e-12 ns over 2^62 ns) to the side that keeps the other
+         * one on its side -- T_O at l.x at most l.y, T_R at u.y at most u.x. */
+        if (pu && pl && !at) {
+            const ts_dec e15 = dec_i64(1000000000000000LL);
+            const ts_dec eps = dec_div(dec_i64(1), dec_mul(e15, e15, 0), P);
+            *back_slope = pl->x > pu->x ? dec_sub(*back_slope, eps) : dec_add(*back_slope, eps);
+            *back_off = dec_sub(dec_i64(pu->y), dec_mul(*back_slope, dec_i64(pu->x), 0));
+            *fwd_slope = pu->y > pl->y ? dec_sub(*fwd_slope, eps) : dec_add(*fwd_slope, eps);
+            *fwd_off = dec_sub(dec_i64(pl->x), dec_mul(*fwd_slope, dec_i64(pl->y), 0));
         }
     }
     /* both maps must be usable on int64 ns (wild data can give wild slopes) */
@@ -487,7 +510,8 @@ int64_t hull_error_bound(const ts_hull *h, int64_t a, int64_t b)
         bmin = dec_sub(dec_i64(h->amax_l.y), dec_mul(amax, dec_i64(h->amax_l.x), 0));
         bmax = dec_sub(dec_i64(h->amin_u.y), dec_mul(amin, dec_i64(h->amin_u.x), 0));
         ts_dec A, B, D;
-        exact_ratio(h, &A, &B, &D);
+        const hpt *pu, *pl;
+        exact_ratio(h, &A, &B, &D, &pu, &pl);
         alpha = dec_div(A, D, P);
         tl = h->amax_u.x < h->amin_l.x ? h->amax_u.x : h->amin_l.x;
         tr = h->amax_l.x > h->amin_u.x ? h->amax_l.x : h->amin_u.x;

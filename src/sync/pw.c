@@ -669,11 +669,11 @@ static bool save_region(pw_pair *p, pw_seg *s, const ts_hull *h)
     }
     s->hu = p->npool;
     s->nhu = h->U.n;
-    memcpy(p->pool + p->npool, h->U.p, h->U.n * sizeof *h->U.p);
+    if (h->U.n) memcpy(p->pool + p->npool, h->U.p, h->U.n * sizeof *h->U.p);
     p->npool += h->U.n;
     s->hl = p->npool;
     s->nhl = h->L.n;
-    memcpy(p->pool + p->npool, h->L.p, h->L.n * sizeof *h->L.p);
+    if (h->L.n) memcpy(p->pool + p->npool, h->L.p, h->L.n * sizeof *h->L.p);
     p->npool += h->L.n;
     s->has_amax = h->has_amax;
     s->has_amin = h->has_amin;
@@ -1133,17 +1133,30 @@ static bool build_maps(pw_pair *p, const ts_hull *last)
                pwmap_push(&p->fwd, INT64_MIN, fs, fo);
     }
     if (!backward(p)) return false;
+    /* Both maps 1e-15 ns above their lines: a line whose rounded slope passes a match
+     * with no slack by 1e-22 on the wrong side would floor it 1 ns early (an O->R
+     * match through the map, an R->O one through its inverse); the floors leave the
+     * other side 1 ns of room. */
+    const ts_dec e15 = dec_i64(1000000000000000LL);
+    const ts_dec bias = dec_div(dec_i64(1), e15, TS_DEC_DIGITS);
     for (size_t k = 0; k < p->nseg; k++) {
         const pw_seg *s = &p->seg[k];
-        if (!pwmap_push(&p->back, k ? s->kx : INT64_MIN, s->slope, s->offset)) return false;
+        if (!pwmap_push(&p->back, k ? s->kx : INT64_MIN, s->slope, dec_add(s->offset, bias)))
+            return false;
     }
     /* the inverse: its pieces pass exactly through the knots (ky, kx) and start at
-     * the first integer O time at or past their knot */
+     * the first integer O time at or past their knot.  Their slopes (rounded decimals)
+     * err on the safe side by 1e-30: above the true inverse after the anchor (piece k
+     * >= 1, anchored at its left knot), below it before (piece 0, anchored at its
+     * right knot), so that a match the map meets exactly (receive = send) never maps
+     * 1 ns before its send through the inverse; over 2^62 ns, 5e-12 ns. */
+    const ts_dec eps = dec_div(dec_i64(1), dec_mul(e15, e15, 0), TS_DEC_DIGITS);
     for (size_t k = 0; k < p->nseg; k++) {
         const pw_seg *s = &p->seg[k];
         const pw_seg *ref = k ? s : &p->seg[1];
         ts_dec is = dec_div(dec_i64(1), s->slope, TS_DEC_DIGITS);
-        ts_dec io = dec_sub(dec_i64(ref->kx), dec_mul(is, ref->kyd, 0));
+        is = k ? dec_add(is, eps) : dec_sub(is, eps);
+        ts_dec io = dec_add(dec_sub(dec_i64(ref->kx), dec_mul(is, ref->kyd, 0)), bias);
         int64_t st = INT64_MIN;
         if (k && !dec_ceil_i64(s->kyd, &st)) return false;
         /* a piece whose start does not lie past the previous one covers nothing */
