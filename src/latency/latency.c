@@ -356,8 +356,7 @@ void ts_latency_result_free(ts_latency_result *r)
 
 static void json_stats(ts_jw *w, const ts_latency_stats *s)
 {
-    ts_jw_key(w, "count");
-    ts_jw_u64(w, s->count);
+    ts_jw_kv_u64(w, "count", s->count);
     ts_jw_key(w, "min_ns");
     if (s->count)
         ts_jw_i64(w, s->min_ns);
@@ -368,18 +367,12 @@ static void json_stats(ts_jw *w, const ts_latency_stats *s)
         ts_jw_i64(w, s->max_ns);
     else
         ts_jw_null(w);
-    ts_jw_key(w, "mean_ns");
-    ts_jw_double(w, s->mean_ns, 3);
-    ts_jw_key(w, "stddev_ns");
-    ts_jw_double(w, s->stddev_ns, 3);
-    ts_jw_key(w, "median_ns");
-    ts_jw_double(w, s->median_ns, 3);
-    ts_jw_key(w, "p99_ns");
-    ts_jw_double(w, s->p99_ns, 3);
-    ts_jw_key(w, "negative");
-    ts_jw_u64(w, s->negative);
-    ts_jw_key(w, "exact_quantiles");
-    ts_jw_bool(w, s->exact);
+    ts_jw_kv_double(w, "mean_ns", s->mean_ns, 3);
+    ts_jw_kv_double(w, "stddev_ns", s->stddev_ns, 3);
+    ts_jw_kv_double(w, "median_ns", s->median_ns, 3);
+    ts_jw_kv_double(w, "p99_ns", s->p99_ns, 3);
+    ts_jw_kv_u64(w, "negative", s->negative);
+    ts_jw_kv_bool(w, "exact_quantiles", s->exact);
 }
 
 static void json_group(ts_jw *w, const ts_latency_group *g, bool corrected)
@@ -396,24 +389,15 @@ static void json_group(ts_jw *w, const ts_latency_group *g, bool corrected)
 static void json_counts(ts_jw *w, const ts_match_counts *k)
 {
     ts_jw_begin_object(w);
-    ts_jw_key(w, "seen");
-    ts_jw_u64(w, k->seen);
-    ts_jw_key(w, "matched");
-    ts_jw_u64(w, k->matched);
-    ts_jw_key(w, "same_host");
-    ts_jw_u64(w, k->same_host);
-    ts_jw_key(w, "duplicate");
-    ts_jw_u64(w, k->duplicate);
-    ts_jw_key(w, "unmatched");
-    ts_jw_u64(w, ts_match_counts_unmatched(k));
-    ts_jw_key(w, "expired");
-    ts_jw_u64(w, k->expired);
-    ts_jw_key(w, "cleaned");
-    ts_jw_u64(w, k->cleaned);
-    ts_jw_key(w, "evicted");
-    ts_jw_u64(w, k->evicted);
-    ts_jw_key(w, "left");
-    ts_jw_u64(w, k->left);
+    ts_jw_kv_u64(w, "seen", k->seen);
+    ts_jw_kv_u64(w, "matched", k->matched);
+    ts_jw_kv_u64(w, "same_host", k->same_host);
+    ts_jw_kv_u64(w, "duplicate", k->duplicate);
+    ts_jw_kv_u64(w, "unmatched", ts_match_counts_unmatched(k));
+    ts_jw_kv_u64(w, "expired", k->expired);
+    ts_jw_kv_u64(w, "cleaned", k->cleaned);
+    ts_jw_kv_u64(w, "evicted", k->evicted);
+    ts_jw_kv_u64(w, "left", k->left);
     ts_jw_end_object(w);
 }
 
@@ -421,28 +405,22 @@ static void json_matching(ts_jw *w, const ts_latency_result *r, const ts_tracese
 {
     const ts_match_stats *m = &r->match;
     ts_jw_begin_object(w);
-    ts_jw_key(w, "matches");
-    ts_jw_u64(w, m->matches);
+    ts_jw_kv_u64(w, "matches", m->matches);
     ts_jw_key(w, "max_age_ns");
     if (m->max_age_ns >= 0)
         ts_jw_i64(w, m->max_age_ns);
     else
         ts_jw_null(w);
-    ts_jw_key(w, "max_pending");
-    ts_jw_u64(w, m->max_pending);
-    ts_jw_key(w, "pending_peak");
-    ts_jw_u64(w, m->pending_peak);
-    ts_jw_key(w, "rules");
-    ts_jw_str(w, m->tracecompass_rules ? "tracecompass" : "fifo");
-    ts_jw_key(w, "cleanup");
-    ts_jw_bool(w, m->cleanup);
+    ts_jw_kv_u64(w, "max_pending", m->max_pending);
+    ts_jw_kv_u64(w, "pending_peak", m->pending_peak);
+    ts_jw_kv_str(w, "rules", m->tracecompass_rules ? "tracecompass" : "fifo");
+    ts_jw_kv_bool(w, "cleanup", m->cleanup);
     ts_jw_key(w, "traces");
     ts_jw_begin_array(w);
     for (size_t t = 0; t < m->ntraces; t++) {
         const ts_match_trace_stats *s = &m->traces[t];
         ts_jw_begin_object(w);
-        ts_jw_key(w, "name");
-        ts_jw_str(w, trace_name(set, (uint32_t)t));
+        ts_jw_kv_str(w, "name", trace_name(set, (uint32_t)t));
         for (int k = 0; k < TS_MATCH_NKINDS; k++) {
             ts_jw_key(w, ts_match_kind_name(k));
             ts_jw_begin_object(w);
@@ -450,10 +428,8 @@ static void json_matching(ts_jw *w, const ts_latency_result *r, const ts_tracese
             json_counts(w, &s->counts[k][TS_MATCH_SEND]);
             ts_jw_key(w, "receive");
             json_counts(w, &s->counts[k][TS_MATCH_RECV]);
-            ts_jw_key(w, "same_host_refused");
-            ts_jw_u64(w, s->same_host_refused[k]);
-            ts_jw_key(w, "implausible");
-            ts_jw_u64(w, s->implausible[k]);
+            ts_jw_kv_u64(w, "same_host_refused", s->same_host_refused[k]);
+            ts_jw_kv_u64(w, "implausible", s->implausible[k]);
             ts_jw_end_object(w);
         }
         ts_jw_key(w, "events");

@@ -136,3 +136,33 @@ void ts_jw_double(ts_jw *w, double v, int decimals)
     if (!strcmp(buf, "-0")) strcpy(buf, "0");
     sb_puts(w->sb, buf);
 }
+
+void ts_jw_kv_str(ts_jw *w, const char *key, const char *s)
+{
+    ts_jw_key(w, key);
+    ts_jw_str(w, s);
+}
+
+void ts_jw_kv_i64(ts_jw *w, const char *key, int64_t v)
+{
+    ts_jw_key(w, key);
+    ts_jw_i64(w, v);
+}
+
+void ts_jw_kv_u64(ts_jw *w, const char *key, uint64_t v)
+{
+    ts_jw_key(w, key);
+    ts_jw_u64(w, v);
+}
+
+void ts_jw_kv_bool(ts_jw *w, const char *key, bool v)
+{
+    ts_jw_key(w, key);
+    ts_jw_bool(w, v);
+}
+
+void ts_jw_kv_double(ts_jw *w, const char *key, double v, int decimals)
+{
+    ts_jw_key(w, key);
+    ts_jw_double(w, v, decimals);
+}

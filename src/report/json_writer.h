@@ -40,5 +40,11 @@ void ts_jw_null(ts_jw *w);
 /* A number with at most `decimals` decimals (trailing zeros dropped); NaN and
  * infinities are written as null. */
 void ts_jw_double(ts_jw *w, double v, int decimals);
+/* A member: its name and value in one call. */
+void ts_jw_kv_str(ts_jw *w, const char *key, const char *s);
+void ts_jw_kv_i64(ts_jw *w, const char *key, int64_t v);
+void ts_jw_kv_u64(ts_jw *w, const char *key, uint64_t v);
+void ts_jw_kv_bool(ts_jw *w, const char *key, bool v);
+void ts_jw_kv_double(ts_jw *w, const char *key, double v, int decimals);
 
 #endif

@@ -297,34 +297,20 @@ char *ts_vm_format_report(const ts_vm *vm, size_t top_names)
 
 static void json_counts(ts_jw *w, const ts_vm_counts *c)
 {
-    ts_jw_key(w, "events_total");
-    ts_jw_u64(w, c->total);
-    ts_jw_key(w, "checked");
-    ts_jw_u64(w, c->checked);
-    ts_jw_key(w, "unchecked");
-    ts_jw_u64(w, ts_vm_counts_unchecked(c));
-    ts_jw_key(w, "unchecked_no_mapping");
-    ts_jw_u64(w, c->no_mapping);
-    ts_jw_key(w, "unchecked_before_first");
-    ts_jw_u64(w, c->before_first);
-    ts_jw_key(w, "unchecked_after_last");
-    ts_jw_u64(w, c->after_last);
-    ts_jw_key(w, "unchecked_unknown");
-    ts_jw_u64(w, c->unknown);
-    ts_jw_key(w, "bad");
-    ts_jw_u64(w, c->bad);
-    ts_jw_key(w, "bad_percent");
-    ts_jw_double(w, ts_vm_bad_percent(c), 6);
-    ts_jw_key(w, "mean_abs_ns");
-    ts_jw_double(w, c->mean_abs_ns, 3);
-    ts_jw_key(w, "max_abs_ns");
-    ts_jw_i64(w, c->max_abs_ns);
-    ts_jw_key(w, "mean_signed_ns");
-    ts_jw_double(w, c->mean_signed_ns, 3);
-    ts_jw_key(w, "min_signed_ns");
-    ts_jw_i64(w, c->min_signed_ns);
-    ts_jw_key(w, "max_signed_ns");
-    ts_jw_i64(w, c->max_signed_ns);
+    ts_jw_kv_u64(w, "events_total", c->total);
+    ts_jw_kv_u64(w, "checked", c->checked);
+    ts_jw_kv_u64(w, "unchecked", ts_vm_counts_unchecked(c));
+    ts_jw_kv_u64(w, "unchecked_no_mapping", c->no_mapping);
+    ts_jw_kv_u64(w, "unchecked_before_first", c->before_first);
+    ts_jw_kv_u64(w, "unchecked_after_last", c->after_last);
+    ts_jw_kv_u64(w, "unchecked_unknown", c->unknown);
+    ts_jw_kv_u64(w, "bad", c->bad);
+    ts_jw_kv_double(w, "bad_percent", ts_vm_bad_percent(c), 6);
+    ts_jw_kv_double(w, "mean_abs_ns", c->mean_abs_ns, 3);
+    ts_jw_kv_i64(w, "max_abs_ns", c->max_abs_ns);
+    ts_jw_kv_double(w, "mean_signed_ns", c->mean_signed_ns, 3);
+    ts_jw_kv_i64(w, "min_signed_ns", c->min_signed_ns);
+    ts_jw_kv_i64(w, "max_signed_ns", c->max_signed_ns);
     ts_jw_key(w, "histogram");
     ts_jw_begin_array(w);
     for (int i = 0; i < TS_VM_HIST_BINS; i++) ts_jw_u64(w, c->hist[i]);
