@@ -240,6 +240,23 @@ static void job_error(job *j, uint64_t bitpos, const char *what)
              (unsigned long long)pk->offset);
 }
 
+/* The extended form of an x86 LTTng event header: [id:32][ts:64] at `ext` (after the
+ * escape value), `bits` long in all; false (the job's error set) if it does not fit. */
+static inline bool ext_header(job *j, ctf_cursor *c, const uint8_t *ext, uint64_t bits,
+                              uint64_t *id, uint64_t *clock)
+{
+    if (c->pos + bits > c->end) {
+        job_error(j, c->pos, "event header extends beyond the packet content");
+        return false;
+    }
+    uint32_t eid;
+    memcpy(&eid, ext, 4);
+    memcpy(clock, ext + 4, 8);
+    *id = eid;
+    c->pos += bits;
+    return true;
+}
+
 static int read_packet(job *j)
 {
     const ts_packet *pk = &j->is->st->packets[j->pkt];
@@ -352,18 +369,8 @@ static void decode_job(job *j)
             if (id != 31) {
                 clock = ctf_clock_update(clock, w >> 5, 27);
                 c.pos += 32;
-            } else {
-                if (c.pos + 104 > c.end) {
-                    job_error(j, c.pos, "event header extends beyond the packet content");
-                    return;
-                }
-                uint32_t eid;
-                uint64_t ets;
-                memcpy(&eid, b + 1, 4);
-                memcpy(&ets, b + 5, 8);
-                id = eid;
-                clock = ets;
-                c.pos += 104;
+            } else if (!ext_header(j, &c, b + 1, 104, &id, &clock)) {
+                return;
             }
         } else if (hp->shape == HDR_LARGE_LE8 && c.pos + 48 <= c.end && !(c.pos & 7)) {
             /* x86 large header: [id:16][ts:32] or [65535][id:32][ts:64] */
@@ -376,18 +383,8 @@ static void decode_job(job *j)
                 memcpy(&t32, b + 2, 4);
                 clock = ctf_clock_update(clock, t32, 32);
                 c.pos += 48;
-            } else {
-                if (c.pos + 112 > c.end) {
-                    job_error(j, c.pos, "event header extends beyond the packet content");
-                    return;
-                }
-                uint32_t eid;
-                uint64_t ets;
-                memcpy(&eid, b + 2, 4);
-                memcpy(&ets, b + 6, 8);
-                id = eid;
-                clock = ets;
-                c.pos += 112;
+            } else if (!ext_header(j, &c, b + 2, 112, &id, &clock)) {
+                return;
             }
         } else if (hp->fast) {
             /* LTTng compact/large header, any alignment and byte order */
