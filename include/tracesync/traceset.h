@@ -141,6 +141,16 @@ typedef struct ts_stream_info {
 size_t ts_trace_stream_count(const ts_trace *t);
 void ts_trace_stream(const ts_trace *t, size_t i, ts_stream_info *out);
 
+/* Where the trace lost events, from its packets: a packet whose discarded count grew
+ * lost some between the previous packet's end and its own end; a gap in the packet
+ * sequence numbers, between the previous packet's end and the next one's beginning.
+ * Ranges in ns from origin (the trace's own clock), per stream in packet order
+ * (*out malloc'd, NULL when there are none). */
+typedef struct ts_loss {
+    int64_t begin_ns, end_ns;
+} ts_loss;
+ts_status ts_trace_losses(const ts_trace *t, ts_loss **out, size_t *n, ts_error *err);
+
 /* ---- requests: what an analysis wants decoded -------------------------- */
 
 #define TS_MAX_SLOTS 16

@@ -7,7 +7,6 @@
  * that the other traces are not even merged), with the formulas installed on it. */
 #include "report/outfile.h"
 #include "report/scatter.h"
-#include "vm/losses.h"
 #include "vm/vm_impl.h"
 
 #include <inttypes.h>
@@ -352,21 +351,18 @@ static ts_status add_losses(ts_traceset *set, ts_vm *vm, const ts_formulas *f, t
     for (size_t i = 0; i < ts_traceset_count(set); i++) {
         if (!ts_vm_needs_state(vm, i)) continue;
         const ts_trace *t = ts_traceset_trace(set, i);
-        vm_loss_list l = {0};
-        if (vm_trace_losses(t, &l)) {
-            free(l.v);
-            return ts_error_set(err, TS_ERR_NOMEM, "out of memory");
-        }
-        ts_status st = TS_OK;
-        for (size_t k = 0; k < l.n && !st; k++) {
-            int64_t b = l.v[k].begin, e = l.v[k].end;
+        ts_loss *l;
+        size_t nl;
+        ts_status st = ts_trace_losses(t, &l, &nl, err);
+        for (size_t k = 0; k < nl && !st; k++) {
+            int64_t b = l[k].begin_ns, e = l[k].end_ns;
             if (f) {
                 st = ts_formulas_map(f, ts_trace_name(t), b, &b, err);
                 if (!st) st = ts_formulas_map(f, ts_trace_name(t), e, &e, err);
             }
             if (!st) st = ts_vm_add_loss(vm, (uint32_t)i, b, e, err);
         }
-        free(l.v);
+        free(l);
         if (st) return st;
     }
     return TS_OK;
