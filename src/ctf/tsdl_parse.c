@@ -276,92 +276,14 @@ static int find_clock(parser *p, const char *name)
     return -1;
 }
 
-static ctf_type *parse_integer_body(parser *p)
+/* The attributes of a type's block, `name = value;` each, up to the closing brace
+ * (consumed): each one goes to `set`.  false when the parser failed. */
+typedef void (*attr_fn)(parser *p, ctf_type *t, const char *key, value *v, int *flags);
+static bool parse_attrs(parser *p, const char *what, ctf_type *t, attr_fn set, int *flags)
 {
-    ctf_type *t = ctf_type_new(CTF_INT);
-    if (!t) {
-        perr(p, "out of memory");
-        return NULL;
-    }
-    t->byte_order = BO_NATIVE;
-    int have_size = 0, have_align = 0;
-    if (!expect(p, TK_LBRACE, "after 'integer'")) goto fail;
     while (!p->failed && !is(p, TK_RBRACE)) {
         if (!is(p, TK_IDENT)) {
-            perr(p, "expected an integer attribute name");
-            break;
-        }
-        char *key = tok_str(&p->cur);
-        advance(p);
-        value v;
-        if (!key || !expect(p, TK_ASSIGN, "after integer attribute") || !parse_value(p, &v)) {
-            free(key);
-            break;
-        }
-        if (!strcmp(key, "size")) {
-            if (v.kind != V_INT || v.u == 0 || v.u > 64) perr(p, "integer size must be 1 to 64");
-            t->size = (uint32_t)v.u;
-            have_size = 1;
-        } else if (!strcmp(key, "align")) {
-            if (v.kind != V_INT || v.u == 0 || (v.u & (v.u - 1)) || v.u > 4096)
-                perr(p, "integer align must be a power of two");
-            t->align = (uint32_t)v.u;
-            have_align = 1;
-        } else if (!strcmp(key, "signed")) {
-            t->is_signed = value_bool(p, &v, "signed");
-        } else if (!strcmp(key, "byte_order")) {
-            t->byte_order = (uint8_t)parse_byte_order(p, &v);
-        } else if (!strcmp(key, "encoding")) {
-            t->encoding = (uint8_t)parse_encoding(p, &v);
-        } else if (!strcmp(key, "base")) {
-            t->base = (uint8_t)parse_base(p, &v);
-        } else if (!strcmp(key, "map")) {
-            /* clock.<name>.value */
-            const char *s = v.kind == V_IDENT ? v.s : NULL;
-            if (!s || strncmp(s, "clock.", 6) != 0) {
-                perr(p, "integer map must be clock.<name>.value");
-            } else {
-                char name[128];
-                const char *dot = strchr(s + 6, '.');
-                size_t n = dot ? (size_t)(dot - (s + 6)) : strlen(s + 6);
-                if (n >= sizeof name) n = sizeof name - 1;
-                memcpy(name, s + 6, n);
-                name[n] = '\0';
-                t->map_clock = find_clock(p, name);
-                if (t->map_clock < 0) perr(p, "integer mapped to unknown clock '%s'", name);
-            }
-        }
-        /* unknown attributes are ignored, as babeltrace does */
-        free(key);
-        value_free(&v);
-        if (!expect(p, TK_SEMI, "after integer attribute")) break;
-    }
-    if (p->failed) goto fail;
-    advance(p); /* } */
-    if (!have_size) {
-        perr(p, "integer without size");
-        goto fail;
-    }
-    if (!have_align) t->align = (t->size % 8) ? 1 : 8;
-    return t;
-fail:
-    ctf_type_free(t);
-    return NULL;
-}
-
-static ctf_type *parse_float_body(parser *p)
-{
-    ctf_type *t = ctf_type_new(CTF_FLOAT);
-    if (!t) {
-        perr(p, "out of memory");
-        return NULL;
-    }
-    t->byte_order = BO_NATIVE;
-    int have_align = 0;
-    if (!expect(p, TK_LBRACE, "after 'floating_point'")) goto fail;
-    while (!p->failed && !is(p, TK_RBRACE)) {
-        if (!is(p, TK_IDENT)) {
-            perr(p, "expected a floating_point attribute name");
+            perr(p, "%s: expected an attribute name", what);
             break;
         }
         char *key = tok_str(&p->cur);
@@ -371,30 +293,125 @@ static ctf_type *parse_float_body(parser *p)
             free(key);
             break;
         }
-        if (!strcmp(key, "exp_dig"))
-            t->exp_dig = (uint32_t)v.u;
-        else if (!strcmp(key, "mant_dig"))
-            t->mant_dig = (uint32_t)v.u;
-        else if (!strcmp(key, "byte_order"))
-            t->byte_order = (uint8_t)parse_byte_order(p, &v);
-        else if (!strcmp(key, "align")) {
-            if (v.kind != V_INT || v.u == 0 || (v.u & (v.u - 1)) || v.u > 4096)
-                perr(p, "floating_point align must be a power of two");
-            t->align = (uint32_t)v.u;
-            have_align = 1;
-        }
+        set(p, t, key, &v, flags);
         free(key);
         value_free(&v);
         if (!expect(p, TK_SEMI, "after attribute")) break;
     }
-    if (p->failed) goto fail;
-    advance(p);
+    if (p->failed) return false;
+    advance(p); /* } */
+    return true;
+}
+
+/* One attribute of an integer; *flags: 1 size given, 2 align given. */
+static void int_attr(parser *p, ctf_type *t, const char *key, value *v, int *flags)
+{
+    if (!strcmp(key, "size")) {
+        if (v->kind != V_INT || v->u == 0 || v->u > 64) perr(p, "integer size must be 1 to 64");
+        t->size = (uint32_t)v->u;
+        *flags |= 1;
+    } else if (!strcmp(key, "align")) {
+        if (v->kind != V_INT || v->u == 0 || (v->u & (v->u - 1)) || v->u > 4096)
+            perr(p, "integer align must be a power of two");
+        t->align = (uint32_t)v->u;
+        *flags |= 2;
+    } else if (!strcmp(key, "signed")) {
+        t->is_signed = value_bool(p, v, "signed");
+    } else if (!strcmp(key, "byte_order")) {
+        t->byte_order = (uint8_t)parse_byte_order(p, v);
+    } else if (!strcmp(key, "encoding")) {
+        t->encoding = (uint8_t)parse_encoding(p, v);
+    } else if (!strcmp(key, "base")) {
+        t->base = (uint8_t)parse_base(p, v);
+    } else if (!strcmp(key, "map")) {
+        /* clock.<name>.value */
+        const char *s = v->kind == V_IDENT ? v->s : NULL;
+        if (!s || strncmp(s, "clock.", 6) != 0) {
+            perr(p, "integer map must be clock.<name>.value");
+        } else {
+            char name[128];
+            const char *dot = strchr(s + 6, '.');
+            size_t n = dot ? (size_t)(dot - (s + 6)) : strlen(s + 6);
+            if (n >= sizeof name) n = sizeof name - 1;
+            memcpy(name, s + 6, n);
+            name[n] = '\0';
+            t->map_clock = find_clock(p, name);
+            if (t->map_clock < 0) perr(p, "integer mapped to unknown clock '%s'", name);
+        }
+    }
+    /* unknown attributes are ignored, as babeltrace does */
+}
+
+/* One attribute of a floating_point; *flags: 2 align given. */
+static void float_attr(parser *p, ctf_type *t, const char *key, value *v, int *flags)
+{
+    if (!strcmp(key, "exp_dig"))
+        t->exp_dig = (uint32_t)v->u;
+    else if (!strcmp(key, "mant_dig"))
+        t->mant_dig = (uint32_t)v->u;
+    else if (!strcmp(key, "byte_order"))
+        t->byte_order = (uint8_t)parse_byte_order(p, v);
+    else if (!strcmp(key, "align")) {
+        if (v->kind != V_INT || v->u == 0 || (v->u & (v->u - 1)) || v->u > 4096)
+            perr(p, "floating_point align must be a power of two");
+        t->align = (uint32_t)v->u;
+        *flags |= 2;
+    }
+}
+
+/* One attribute of a string. */
+static void string_attr(parser *p, ctf_type *t, const char *key, value *v, int *flags)
+{
+    if (!strcmp(key, "encoding")) t->encoding = (uint8_t)parse_encoding(p, v);
+}
+
+/* A new type of `kind` and its block `{ name = value; ... }` (set by `set`); NULL
+ * (the parser failed) on error. */
+static ctf_type *parse_type_block(parser *p, ctf_kind kind, const char *what, attr_fn set,
+                                  int *flags)
+{
+    ctf_type *t = ctf_type_new(kind);
+    if (!t) {
+        perr(p, "out of memory");
+        return NULL;
+    }
+    t->byte_order = BO_NATIVE;
+    char after[48];
+    snprintf(after, sizeof after, "after '%s'", what);
+    if (!expect(p, TK_LBRACE, after) || !parse_attrs(p, what, t, set, flags)) {
+        ctf_type_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static ctf_type *parse_integer_body(parser *p)
+{
+    int flags = 0; /* 1: size given, 2: align given */
+    ctf_type *t = parse_type_block(p, CTF_INT, "integer", int_attr, &flags);
+    if (!t) return NULL;
+    if (!(flags & 1)) {
+        perr(p, "integer without size");
+        goto fail;
+    }
+    if (!(flags & 2)) t->align = (t->size % 8) ? 1 : 8;
+    return t;
+fail:
+    ctf_type_free(t);
+    return NULL;
+}
+
+static ctf_type *parse_float_body(parser *p)
+{
+    int flags = 0; /* 2: align given */
+    ctf_type *t = parse_type_block(p, CTF_FLOAT, "floating_point", float_attr, &flags);
+    if (!t) return NULL;
     t->size = t->exp_dig + t->mant_dig;
     if (!(t->exp_dig == 8 && t->mant_dig == 24) && !(t->exp_dig == 11 && t->mant_dig == 53)) {
         perr(p, "floating_point must be 32-bit (8/24) or 64-bit (11/53)");
         goto fail;
     }
-    if (!have_align) t->align = 8;
+    if (!(flags & 2)) t->align = 8;
     return t;
 fail:
     ctf_type_free(t);
@@ -410,26 +427,10 @@ static ctf_type *parse_string_spec(parser *p)
     }
     t->align = 8;
     t->encoding = CTF_ENC_UTF8;
+    int flags = 0;
     if (is(p, TK_LBRACE)) {
         advance(p);
-        while (!p->failed && !is(p, TK_RBRACE)) {
-            char *key = is(p, TK_IDENT) ? tok_str(&p->cur) : NULL;
-            if (!key) {
-                perr(p, "expected a string attribute");
-                break;
-            }
-            advance(p);
-            value v;
-            if (!expect(p, TK_ASSIGN, "after attribute") || !parse_value(p, &v)) {
-                free(key);
-                break;
-            }
-            if (!strcmp(key, "encoding")) t->encoding = (uint8_t)parse_encoding(p, &v);
-            free(key);
-            value_free(&v);
-            if (!expect(p, TK_SEMI, "after attribute")) break;
-        }
-        if (!p->failed) advance(p);
+        parse_attrs(p, "string", t, string_attr, &flags);
     }
     if (p->failed) {
         ctf_type_free(t);
