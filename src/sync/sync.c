@@ -633,7 +633,7 @@ static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pw
     if (!add && hull_meets(q, q->r == x ? mx : my, q->r == x ? my : mx)) return 0;
     /* pieces of the last evaluation: the points come in order of R time */
     size_t hx = 0, hy = 0, hp = 0, hg = 0, he = 0;
-    pw_cursor cur = {0, 0, 0};
+    pw_cursor cur = {0, 0, 0}, cur2 = {0, 0, 0};
     /* adding: a match whose slack surely exceeds what the selection takes is passed
      * over without exact values (SEL_NEAR: a sixteenth of the edge's widest window) */
     int64_t skip = 0;
@@ -710,7 +710,7 @@ static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pw
              * the rest when its turn comes */
             int64_t g, bl, bh;
             if (pwmap_eval_near(&e->pw.back, &hg, ex, &g)) {
-                pw_bound_at_near(&e->pw, ex, 0, &bl, &bh, &cur);
+                pw_bound_at_near(&e->pw, ex, 0, &bl, &bh, &cur2);
                 int64_t mg = bl >= 0 && bh >= 0 ? (bl + bh) / 4 + 2 : 2;
                 int64_t pb = root_parent || par->bound < 0 ? 0 : par->bound;
                 if (e_o_to_r && bh >= 0 && bh + pb >= mg && ey > g + bh + pb - mg)
