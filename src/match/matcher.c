@@ -384,6 +384,13 @@ static void evict_oldest(ts_matcher *m)
     if (best != NIL) entry_drop(m, best, DROP_EVICTED);
 }
 
+/* Does entry e carry in's kind and key? */
+static bool same_key(const mentry *e, const ts_match_input *in, uint32_t hash)
+{
+    return e->hash == hash && e->kind == in->kind && e->key[0] == in->key[0] &&
+           e->key[1] == in->key[1] && e->key[2] == in->key[2];
+}
+
 /* The head of the group of (in's kind, key, trace, direction), or NIL. */
 static uint32_t group_find(const ts_matcher *m, const ts_match_input *in, uint32_t hash)
 {
@@ -391,16 +398,19 @@ static uint32_t group_find(const ts_matcher *m, const ts_match_input *in, uint32
     for (size_t i = hash & mask; m->slots[i]; i = (i + 1) & mask) {
         uint32_t idx = m->slots[i] - 1;
         const mentry *e = &m->pool[idx];
-        if (e->hash == hash && e->kind == in->kind && e->dir == in->dir && e->trace == in->trace &&
-            e->key[0] == in->key[0] && e->key[1] == in->key[1] && e->key[2] == in->key[2])
-            return idx;
+        if (same_key(e, in, hash) && e->dir == in->dir && e->trace == in->trace) return idx;
     }
     return NIL;
 }
 
-static ts_status entry_insert(ts_matcher *m, const ts_match_input *in, uint32_t hash, ts_error *err)
+/* head: the head of in's group (NIL: none), as the caller's probe walk found it. */
+static ts_status entry_insert(ts_matcher *m, const ts_match_input *in, uint32_t hash, uint32_t head,
+                              ts_error *err)
 {
-    if (m->npending >= m->max_pending) evict_oldest(m);
+    if (m->npending >= m->max_pending) {
+        evict_oldest(m);
+        head = group_find(m, in, hash); /* the head may have gone */
+    }
     if ((m->npending + 1) * 2 > m->nslots && !table_grow(m))
         return ts_error_set(err, TS_ERR_NOMEM, "matcher: out of memory (%zu unmatched events)",
                             m->npending);
@@ -439,7 +449,6 @@ static ts_status entry_insert(ts_matcher *m, const ts_match_input *in, uint32_t 
     l->tail = idx;
     l->n++;
     e->qnext = NIL;
-    uint32_t head = group_find(m, in, hash);
     if (head == NIL) { /* a new group */
         e->qprev = NIL;
         e->qtail = idx;
@@ -526,8 +535,7 @@ static bool plausible(pair_state *p, int64_t lat, int64_t allow)
 {
     if (!p || p->n < GATE_MIN) return true;
     if (p->fresh && (p->n < GATE_HIST || p->fresh >= 8)) pair_refresh(p);
-    int64_t d = abs_diff(lat, p->med);
-    return d <= p->tol || d - p->tol <= allow;
+    return abs_diff(lat, p->med) - p->tol <= allow; /* allow >= 0 */
 }
 
 static void pair_record(pair_state *p, const ts_match *mt)
@@ -635,15 +643,17 @@ ts_status ts_matcher_feed(ts_matcher *m, const ts_match_input *in, ts_error *err
     uint32_t hash = key_hash(in->kind, in->key);
     uint32_t my_host = m->host[in->trace];
     size_t mask = m->nslots - 1, ncand = 0, nown = 0;
+    uint32_t own = NIL; /* the head of the event's own group */
     bool refused = false;
     for (size_t i = hash & mask; m->slots[i]; i = (i + 1) & mask) {
         uint32_t idx = m->slots[i] - 1;
         const mentry *e = &m->pool[idx];
-        if (e->hash != hash || e->kind != in->kind || e->key[0] != in->key[0] ||
-            e->key[1] != in->key[1] || e->key[2] != in->key[2])
-            continue;
+        if (!same_key(e, in, hash)) continue;
         if (e->dir == in->dir) {
-            if (e->trace == in->trace) nown = e->qn;
+            if (e->trace == in->trace) {
+                own = idx;
+                nown = e->qn;
+            }
             continue;
         }
         if (in->dir == TS_MATCH_SEND && m->host[e->trace] == my_host) {
@@ -669,7 +679,7 @@ ts_status ts_matcher_feed(ts_matcher *m, const ts_match_input *in, ts_error *err
             st->counts[in->kind][in->dir].duplicate++;
             return TS_OK;
         }
-        return entry_insert(m, in, hash, err);
+        return entry_insert(m, in, hash, own, err);
     }
 
     const mentry *c = &m->pool[best];
