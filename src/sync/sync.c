@@ -260,6 +260,14 @@ static int64_t add_bound(int64_t a, int64_t b)
     return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
+/* A bound b of pair p's own matches, for the map the tree uses: a refit moves the map
+ * by up to fit_shift O ns within them (in R time: over the slowest rate, 200/201 at
+ * least, rounded up). */
+static int64_t refit_bound(const spair *p, int64_t b)
+{
+    return p->has_fit && b >= 0 ? add_bound(b, p->fit_shift + p->fit_shift / 128 + 2) : b;
+}
+
 /* time range of host `host` in the R time of pair p (approximately, through the formula) */
 static void pair_range(const ts_sync *s, const spair *p, int64_t *lo, int64_t *hi)
 {
@@ -403,8 +411,7 @@ static int64_t piece_bound(const ts_sync *s, size_t v, int64_t a, int64_t b)
             if (sb < 0) return -1;
             if (sb > m) m = sb;
         }
-        if (p->has_fit) m = add_bound(m, p->fit_shift + p->fit_shift / 128 + 2);
-        total = add_bound(total, m);
+        total = add_bound(total, refit_bound(p, m));
         const pwmap *up = child_is_r ? &e->back : &e->fwd; /* v's time -> the parent's */
         if (!pwmap_eval(up, a, &pa) || !pwmap_eval(up, b, &pb)) return -1;
         a = pa;
@@ -592,10 +599,6 @@ static const pw_pair *edge_pw(const spair *p)
     return p->has_fit ? &p->fit : &p->pw;
 }
 
-/* The matches of pair q (between host x and a host y whose map is final) whose
- * receive maps before their send with x's map mx; with add, each one also becomes a
- * match between x and its parent par on pair e: the parent's time where the
- * parent's map reaches the other end's mapped time. */
 /* Every match of a pair that one convex hull holds (one segment, nothing left out)
  * meets maps that are single lines?  A linear function of the points is largest at
  * a vertex of their hull: with T_O(y) - T_R(x) (exact, before the floors) at most 0
@@ -623,6 +626,10 @@ static bool hull_meets(const spair *q, const pwmap *mr, const pwmap *mo)
  * before their send (the next ones). */
 typedef enum cross_sel { SEL_NEAR, SEL_VIOLATED } cross_sel;
 
+/* The matches of pair q (between host x and a host y whose map is final) whose
+ * receive maps before their send with x's map mx; with add, each one (as sel picks
+ * them) also becomes a match between x and its parent par on pair e: the parent's
+ * time where the parent's map reaches the other end's mapped time. */
 static uint64_t cross_check(const ts_sync *s, const spair *q, size_t x, const pwmap *mx,
                             const spair *e, const shost *par, bool root_parent, pw_pair *add,
                             cross_sel sel, uint64_t *n_added, bool *ok)
@@ -986,12 +993,7 @@ static ts_status pw_tree(ts_sync *s, size_t root, ts_error *err)
                 }
                 done[i] = true;
                 unmet += h->cross_unmet;
-                /* a refit moves the map by up to fit_shift O ns within the bounds (in R
-                 * time: over the slowest rate, 200/201 at least, rounded up) */
-                int64_t eb = p->pw_bound;
-                if (p->has_fit && eb >= 0)
-                    eb = add_bound(eb, p->fit_shift + p->fit_shift / 128 + 2);
-                h->bound = add_bound(par->bound, eb);
+                h->bound = add_bound(par->bound, refit_bound(p, p->pw_bound));
                 ts_sync_quality q = p->pw.quality;
                 h->worst = qrank(q) > qrank(par->worst) ? q : par->worst;
             }
