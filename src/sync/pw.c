@@ -114,9 +114,10 @@ bool pwmap_build_fast(pwmap *m, int64_t a0)
     return true;
 }
 
-bool pwmap_eval_fast(const pwmap *m, size_t *hint, int64_t t, int64_t *v, int64_t *err)
+/* The piece of time t (m->n > 0), from the one of the last call (*hint): times in
+ * order mostly stay in it or move to the next. */
+static size_t piece_near(const pwmap *m, size_t *hint, int64_t t)
 {
-    if (!m->fast || m->fast_n != m->n || !m->n) return false;
     size_t k = *hint < m->n ? *hint : 0;
     if ((k && t < m->start[k]) || (k + 1 < m->n && t >= m->start[k + 1])) {
         if (k + 2 < m->n && t >= m->start[k + 1] && t < m->start[k + 2])
@@ -124,7 +125,13 @@ bool pwmap_eval_fast(const pwmap *m, size_t *hint, int64_t t, int64_t *v, int64_
         else
             k = pwmap_piece(m, t);
     }
-    *hint = k;
+    return *hint = k;
+}
+
+bool pwmap_eval_fast(const pwmap *m, size_t *hint, int64_t t, int64_t *v, int64_t *err)
+{
+    if (!m->fast || m->fast_n != m->n || !m->n) return false;
+    size_t k = piece_near(m, hint, t);
     const int64_t *f = m->fa + 3 * k;
     i128 dt = (i128)t - f[0];
     i128 r = f[1] + ((dt * f[2]) >> 48);
@@ -169,16 +176,7 @@ bool pwmap_eval(const pwmap *m, int64_t t, int64_t *out)
 
 bool pwmap_eval_near(const pwmap *m, size_t *hint, int64_t t, int64_t *out)
 {
-    if (!m->n) return false;
-    size_t k = *hint < m->n ? *hint : 0;
-    if ((k && t < m->start[k]) || (k + 1 < m->n && t >= m->start[k + 1])) {
-        if (k + 2 < m->n && t >= m->start[k + 1] && t < m->start[k + 2])
-            k++;
-        else
-            k = pwmap_piece(m, t);
-    }
-    *hint = k;
-    return linmap_eval(&m->lm[k], t, out);
+    return m->n && linmap_eval(&m->lm[piece_near(m, hint, t)], t, out);
 }
 
 /* b(t) for the search below, saturated */
@@ -769,7 +767,7 @@ static size_t out_from(const pw_pair *p, int64_t x)
 
 /* Was point a of the current segment left out (an outlier recorded since the
  * segment began)?  *c: a cursor into p->out, for points visited in sweep order. */
-static bool left_out_here(const pw_pair *p, const sweep *w, rpt a, size_t *c)
+static bool left_out_here(const pw_pair *p, rpt a, size_t *c)
 {
     while (*c < p->nout && p->out[*c].x < a.pt.x) ++*c;
     for (size_t k = *c; k < p->nout && p->out[k].x == a.pt.x; k++)
@@ -779,28 +777,29 @@ static bool left_out_here(const pw_pair *p, const sweep *w, rpt a, size_t *c)
 
 /* Start the new segment at the knot (xj; window [lo, hi]) with the points from sweep
  * position (ju, jl) up to q: 1 if they fit an ordinary segment (then it is the current
- * one), 0 if not, -1 when out of memory. */
+ * one), 0 if not, -1 when out of memory.  Built in w->tmp: w->nxt keeps the candidate
+ * the caller found near the end. */
 static int restart_at(sweep *w, rpt q, int64_t xj, i128 lo, bool hlo, i128 hi, bool hhi, size_t ju,
                       size_t jl)
 {
     pw_pair *p = w->p;
-    hull_reset(&w->nxt);
+    hull_reset(&w->tmp);
     int r = 1;
-    if (hlo) r = hull_try_add(&w->nxt, true, xj, clamp64(lo), &LIM_N);
-    if (r > 0 && hhi) r = hull_try_add(&w->nxt, false, xj, clamp64(hi), &LIM_N);
+    if (hlo) r = hull_try_add(&w->tmp, true, xj, clamp64(lo), &LIM_N);
+    if (r > 0 && hhi) r = hull_try_add(&w->tmp, false, xj, clamp64(hi), &LIM_N);
     size_t iu = ju, il = jl, c = w->sout;
     rpt a;
     while (r > 0 && (iu < q.iu || il < q.il) && next_pt(p, &iu, &il, &a))
-        if (!left_out_here(p, w, a, &c)) r = try_add(&w->nxt, a, false);
-    if (r > 0) r = try_add(&w->nxt, q, false);
+        if (!left_out_here(p, a, &c)) r = try_add(&w->tmp, a, false);
+    if (r > 0) r = try_add(&w->tmp, q, false);
     if (r <= 0) return r;
     ts_hull t = w->cur;
-    w->cur = w->nxt;
-    w->nxt = t;
+    w->cur = w->tmp;
+    w->tmp = t;
     w->rn = w->rh = 0; /* the ring: the last of the moved points, and q */
     iu = ju, il = jl, c = w->sout;
     while ((iu < q.iu || il < q.il) && next_pt(p, &iu, &il, &a))
-        if (!left_out_here(p, w, a, &c)) ring_push(w, a);
+        if (!left_out_here(p, a, &c)) ring_push(w, a);
     ring_push(w, q);
     return 1;
 }
@@ -826,7 +825,7 @@ static void set_knot(sweep *w, bool bridge, int64_t xj, i128 lo, bool hlo, i128 
 
 /* The far knot: when the old segment's values near its end have left where the
  * matches locate the clock (its lines bent away with the clock before the last
- * point forced the break), the knot goes back -- 128, 256, ... points, at most half
+ * point forced the break), the knot goes back -- 256, 512, ... points, at most half
  * of the segment -- to the latest of those places where the old segment's window
  * still holds that location, if an ordinary segment fits from there.  Linear overall:
  * each try costs its distance, the distances double. */
@@ -927,12 +926,8 @@ static int join(sweep *w, rpt q)
             if (r == 0) continue;
             /* a drift change (an ordinary segment can follow): perhaps a far knot */
             if (!bridge && !w->bridge) {
-                if (!hull_copy(&w->tmp, &w->nxt)) return -1;
                 int fr = far_knot(w, q, &g);
                 if (fr) return fr;
-                ts_hull t = w->nxt;
-                w->nxt = w->tmp;
-                w->tmp = t;
             }
             /* the new segment: the moved points and q */
             ts_hull t = w->cur;
