@@ -401,6 +401,16 @@ static void json_counts(ts_jw *w, const ts_match_counts *k)
     ts_jw_end_object(w);
 }
 
+/* {event name: count} for the event names with a count */
+static void json_event_counts(ts_jw *w, const char *key, const uint64_t *n)
+{
+    ts_jw_key(w, key);
+    ts_jw_begin_object(w);
+    for (size_t e = 0; e < TS_MATCH_NEVENTS; e++)
+        if (n[e]) ts_jw_kv_u64(w, ts_match_event_name(e), n[e]);
+    ts_jw_end_object(w);
+}
+
 static void json_matching(ts_jw *w, const ts_latency_result *r, const ts_traceset *set)
 {
     const ts_match_stats *m = &r->match;
@@ -432,22 +442,8 @@ static void json_matching(ts_jw *w, const ts_latency_result *r, const ts_tracese
             ts_jw_kv_u64(w, "implausible", s->implausible[k]);
             ts_jw_end_object(w);
         }
-        ts_jw_key(w, "events");
-        ts_jw_begin_object(w);
-        for (size_t e = 0; e < TS_MATCH_NEVENTS; e++)
-            if (s->events[e]) {
-                ts_jw_key(w, ts_match_event_name(e));
-                ts_jw_u64(w, s->events[e]);
-            }
-        ts_jw_end_object(w);
-        ts_jw_key(w, "unusable");
-        ts_jw_begin_object(w);
-        for (size_t e = 0; e < TS_MATCH_NEVENTS; e++)
-            if (s->unusable[e]) {
-                ts_jw_key(w, ts_match_event_name(e));
-                ts_jw_u64(w, s->unusable[e]);
-            }
-        ts_jw_end_object(w);
+        json_event_counts(w, "events", s->events);
+        json_event_counts(w, "unusable", s->unusable);
         ts_jw_end_object(w);
     }
     ts_jw_end_array(w);
@@ -462,19 +458,15 @@ ts_status ts_latency_write_json(const ts_latency_result *r, const ts_traceset *s
     ts_jw w;
     ts_jw_init(&w, &sb, 2);
     ts_jw_begin_object(&w);
-    ts_jw_key(&w, "corrected");
-    ts_jw_bool(&w, corrected);
+    ts_jw_kv_bool(&w, "corrected", corrected);
     ts_jw_key(&w, "traces");
     ts_jw_begin_array(&w);
     for (size_t i = 0; i < ts_traceset_count(set); i++) {
         const ts_trace *t = ts_traceset_trace(set, i);
         ts_jw_begin_object(&w);
-        ts_jw_key(&w, "name");
-        ts_jw_str(&w, ts_trace_name(t));
-        ts_jw_key(&w, "host_id");
-        ts_jw_str(&w, ts_trace_host_id(t));
-        ts_jw_key(&w, "path");
-        ts_jw_str(&w, ts_trace_path(t));
+        ts_jw_kv_str(&w, "name", ts_trace_name(t));
+        ts_jw_kv_str(&w, "host_id", ts_trace_host_id(t));
+        ts_jw_kv_str(&w, "path", ts_trace_path(t));
         ts_jw_end_object(&w);
     }
     ts_jw_end_array(&w);
@@ -483,12 +475,9 @@ ts_status ts_latency_write_json(const ts_latency_result *r, const ts_traceset *s
     for (size_t i = 0; i < r->ngroups; i++) {
         const ts_latency_group *g = &r->groups[i];
         ts_jw_begin_object(&w);
-        ts_jw_key(&w, "source");
-        ts_jw_str(&w, trace_name(set, g->src_trace));
-        ts_jw_key(&w, "destination");
-        ts_jw_str(&w, trace_name(set, g->dst_trace));
-        ts_jw_key(&w, "kind");
-        ts_jw_str(&w, ts_match_kind_name(g->kind));
+        ts_jw_kv_str(&w, "source", trace_name(set, g->src_trace));
+        ts_jw_kv_str(&w, "destination", trace_name(set, g->dst_trace));
+        ts_jw_kv_str(&w, "kind", ts_match_kind_name(g->kind));
         json_group(&w, g, corrected);
         ts_jw_end_object(&w);
     }

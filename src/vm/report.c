@@ -324,15 +324,12 @@ char *ts_vm_to_json(const ts_vm *vm)
     ts_jw w;
     ts_jw_init(&w, &sb, 2);
     ts_jw_begin_object(&w);
-    ts_jw_key(&w, "corrected");
-    ts_jw_bool(&w, vm->corrected);
+    ts_jw_kv_bool(&w, "corrected", vm->corrected);
     ts_jw_key(&w, "window");
     if (vm->window) {
         ts_jw_begin_object(&w);
-        ts_jw_key(&w, "begin_ns");
-        ts_jw_i64(&w, vm->begin_ns);
-        ts_jw_key(&w, "end_ns");
-        ts_jw_i64(&w, vm->end_ns);
+        ts_jw_kv_i64(&w, "begin_ns", vm->begin_ns);
+        ts_jw_kv_i64(&w, "end_ns", vm->end_ns);
         ts_jw_end_object(&w);
     } else {
         ts_jw_null(&w);
@@ -344,10 +341,8 @@ char *ts_vm_to_json(const ts_vm *vm)
         int64_t lo, hi;
         ts_vm_hist_bin(i, &sign, &lo, &hi);
         ts_jw_begin_object(&w);
-        ts_jw_key(&w, "sign");
-        ts_jw_i64(&w, sign);
-        ts_jw_key(&w, "abs_min_ns");
-        ts_jw_i64(&w, lo);
+        ts_jw_kv_i64(&w, "sign", sign);
+        ts_jw_kv_i64(&w, "abs_min_ns", lo);
         ts_jw_key(&w, "abs_max_ns");
         if (hi < 0)
             ts_jw_null(&w);
@@ -361,12 +356,9 @@ char *ts_vm_to_json(const ts_vm *vm)
     for (size_t i = 0; i < vm->ntraces; i++) {
         const vm_trace *t = &vm->traces[i];
         ts_jw_begin_object(&w);
-        ts_jw_key(&w, "name");
-        ts_jw_str(&w, t->name);
-        ts_jw_key(&w, "host");
-        ts_jw_bool(&w, t->kvm_events > 0);
-        ts_jw_key(&w, "guest");
-        ts_jw_str(&w, t->guest >= 0 ? vm->guests[t->guest].name : NULL);
+        ts_jw_kv_str(&w, "name", t->name);
+        ts_jw_kv_bool(&w, "host", t->kvm_events > 0);
+        ts_jw_kv_str(&w, "guest", t->guest >= 0 ? vm->guests[t->guest].name : NULL);
         ts_jw_end_object(&w);
     }
     ts_jw_end_array(&w);
@@ -376,21 +368,18 @@ char *ts_vm_to_json(const ts_vm *vm)
         ts_vm_guest_info gi;
         ts_vm_guest(vm, g, &gi);
         ts_jw_begin_object(&w);
-        ts_jw_key(&w, "name");
-        ts_jw_str(&w, gi.name);
+        ts_jw_kv_str(&w, "name", gi.name);
         ts_jw_key(&w, "traces");
         ts_jw_begin_array(&w);
         for (size_t k = 0; k < gi.ntraces; k++) ts_jw_str(&w, vm->traces[gi.traces[k]].name);
         ts_jw_end_array(&w);
-        ts_jw_key(&w, "host");
-        ts_jw_str(&w, gi.host_trace >= 0 ? vm->traces[gi.host_trace].name : NULL);
+        ts_jw_kv_str(&w, "host", gi.host_trace >= 0 ? vm->traces[gi.host_trace].name : NULL);
         ts_jw_key(&w, "qemu_pid");
         if (gi.qemu_pid > 0)
             ts_jw_i64(&w, gi.qemu_pid);
         else
             ts_jw_null(&w);
-        ts_jw_key(&w, "mapping");
-        ts_jw_str(&w, ts_vm_map_source_name(gi.source));
+        ts_jw_kv_str(&w, "mapping", ts_vm_map_source_name(gi.source));
         ts_jw_key(&w, "vm_uid");
         if (gi.has_vm_uid)
             ts_jw_u64(&w, gi.vm_uid);
@@ -403,23 +392,17 @@ char *ts_vm_to_json(const ts_vm *vm)
             ts_vm_vcpu_info vi;
             if (!ts_vm_vcpu(vm, g, v, &vi)) continue;
             ts_jw_begin_object(&w);
-            ts_jw_key(&w, "vcpu");
-            ts_jw_u64(&w, vi.vcpu);
+            ts_jw_kv_u64(&w, "vcpu", vi.vcpu);
             ts_jw_key(&w, "host_tid");
             if (vi.tid >= 0)
                 ts_jw_i64(&w, vi.tid);
             else
                 ts_jw_null(&w);
-            ts_jw_key(&w, "thread");
-            ts_jw_str(&w, vi.thread);
-            ts_jw_key(&w, "source");
-            ts_jw_str(&w, ts_vm_vcpu_source_name(vi.source));
-            ts_jw_key(&w, "state_events");
-            ts_jw_u64(&w, vi.state_events);
-            ts_jw_key(&w, "out_periods");
-            ts_jw_u64(&w, vi.out_periods);
-            ts_jw_key(&w, "unknown_ranges");
-            ts_jw_u64(&w, vi.unknown_ranges);
+            ts_jw_kv_str(&w, "thread", vi.thread);
+            ts_jw_kv_str(&w, "source", ts_vm_vcpu_source_name(vi.source));
+            ts_jw_kv_u64(&w, "state_events", vi.state_events);
+            ts_jw_kv_u64(&w, "out_periods", vi.out_periods);
+            ts_jw_kv_u64(&w, "unknown_ranges", vi.unknown_ranges);
             json_counts(&w, &vi.counts);
             ts_jw_end_object(&w);
         }
@@ -430,8 +413,7 @@ char *ts_vm_to_json(const ts_vm *vm)
             ts_vm_name_info ni;
             ts_vm_name(vm, g, i, &ni);
             ts_jw_begin_object(&w);
-            ts_jw_key(&w, "name");
-            ts_jw_str(&w, ni.name);
+            ts_jw_kv_str(&w, "name", ni.name);
             json_counts(&w, &ni.counts);
             ts_jw_end_object(&w);
         }
