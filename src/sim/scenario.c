@@ -532,51 +532,53 @@ static int do_machine(parser *p, char **tok, int ntok)
     return 0;
 }
 
-/* "10s:+5ppm,20s:-2ppm" */
-static int parse_slews(parser *p, const char *v, scn_machine *m)
+/* A clock's timed list, "TIME:VALUE[,TIME:VALUE...]" (v, the value of key): each item
+ * goes to `item` with its time and value texts. */
+typedef int (*timed_item)(parser *p, const char *v, const char *at, const char *val,
+                          scn_machine *m);
+static int parse_timed(parser *p, const char *key, const char *what, const char *v, timed_item item,
+                       scn_machine *m)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", v);
     char *save = NULL;
     for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(it, ':');
-        if (!colon) return perr(p, "slew=%s: expected TIME:DRIFT[,TIME:DRIFT...]", v), -1;
+        if (!colon) return perr(p, "%s=%s: expected TIME:%s[,TIME:%s...]", key, v, what, what), -1;
         *colon = 0;
-        if (m->clock.nslews >= SCN_MAX_CLOCK_EVENTS) return perr(p, "too many slews"), -1;
-        sim_clock_slew *sl = &m->slews[m->clock.nslews];
-        if (parse_dur(p, "slew", it, &sl->at, 0) || parse_ppb(p, "slew", colon + 1, &sl->ppb))
-            return -1;
-        if (m->clock.nslews && sl->at <= m->slews[m->clock.nslews - 1].at)
-            return perr(p, "slew times must increase"), -1;
-        m->clock.nslews++;
+        if (item(p, v, it, colon + 1, m)) return -1;
     }
     return 0;
 }
 
-static int parse_steps(parser *p, const char *v, scn_machine *m)
+/* slew=10s:+5ppm,20s:-2ppm */
+static int slew_item(parser *p, const char *v, const char *at, const char *val, scn_machine *m)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", v);
-    char *save = NULL;
-    for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(it, ':');
-        if (!colon) return perr(p, "step=%s: expected TIME:DELTA[,TIME:DELTA...]", v), -1;
-        *colon = 0;
-        if (m->clock.nsteps >= SCN_MAX_CLOCK_EVENTS) return perr(p, "too many steps"), -1;
-        sim_clock_step *st = &m->steps[m->clock.nsteps];
-        if (parse_dur(p, "step", it, &st->at, 0) || parse_dur(p, "step", colon + 1, &st->delta, 1))
-            return -1;
-        if (st->delta <= 0)
-            return perr(p,
-                        "step=%s: a monotonic clock only steps forward (use slew= or osc= to "
-                        "bring it back)",
-                        v),
-                   -1;
-        if (st->at <= 0) return perr(p, "step time must be after the start"), -1;
-        if (m->clock.nsteps && st->at <= m->steps[m->clock.nsteps - 1].at)
-            return perr(p, "step times must increase"), -1;
-        m->clock.nsteps++;
-    }
+    if (m->clock.nslews >= SCN_MAX_CLOCK_EVENTS) return perr(p, "too many slews"), -1;
+    sim_clock_slew *sl = &m->slews[m->clock.nslews];
+    if (parse_dur(p, "slew", at, &sl->at, 0) || parse_ppb(p, "slew", val, &sl->ppb)) return -1;
+    if (m->clock.nslews && sl->at <= m->slews[m->clock.nslews - 1].at)
+        return perr(p, "slew times must increase"), -1;
+    m->clock.nslews++;
+    return 0;
+}
+
+/* step=8s:400us,20s:1500us */
+static int step_item(parser *p, const char *v, const char *at, const char *val, scn_machine *m)
+{
+    if (m->clock.nsteps >= SCN_MAX_CLOCK_EVENTS) return perr(p, "too many steps"), -1;
+    sim_clock_step *st = &m->steps[m->clock.nsteps];
+    if (parse_dur(p, "step", at, &st->at, 0) || parse_dur(p, "step", val, &st->delta, 1)) return -1;
+    if (st->delta <= 0)
+        return perr(p,
+                    "step=%s: a monotonic clock only steps forward (use slew= or osc= to "
+                    "bring it back)",
+                    v),
+               -1;
+    if (st->at <= 0) return perr(p, "step time must be after the start"), -1;
+    if (m->clock.nsteps && st->at <= m->steps[m->clock.nsteps - 1].at)
+        return perr(p, "step times must increase"), -1;
+    m->clock.nsteps++;
     return 0;
 }
 
@@ -626,9 +628,9 @@ static int do_clock(parser *p, char **tok, int ntok)
         } else if (!strcmp(o->key, "drift")) {
             if (parse_ppb(p, o->key, o->val, &c->drift_ppb)) return -1;
         } else if (!strcmp(o->key, "slew")) {
-            if (parse_slews(p, o->val, m)) return -1;
+            if (parse_timed(p, "slew", "DRIFT", o->val, slew_item, m)) return -1;
         } else if (!strcmp(o->key, "step")) {
-            if (parse_steps(p, o->val, m)) return -1;
+            if (parse_timed(p, "step", "DELTA", o->val, step_item, m)) return -1;
         } else if (!strcmp(o->key, "wander")) {
             int k = parse_durs(p, o->key, o->val, d, 2, 1);
             if (k < 0) return -1;
