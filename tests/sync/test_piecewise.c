@@ -499,6 +499,21 @@ TEST(pw_maps_compose)
     }
 }
 
+/* A piecewise synchronization (bounds kept) of traces a (the reference), b and c,
+ * one host each, whose clocks k run over [T0, T0 + span) */
+static const char *const abc_names[3] = {"a", "b", "c"};
+
+static void abc_sync(const tclock k[3], int64_t span, ts_sync **out)
+{
+    ts_sync *s = *out = ts_sync_new(TS_SYNC_DEFAULT);
+    ts_error err;
+    CHECK(!ts_sync_set_method(s, TS_SYNC_METHOD_PIECEWISE, &err));
+    ts_sync_keep_bounds(s, true);
+    for (int i = 0; i < 3; i++)
+        CHECK(!ts_sync_add_trace(s, abc_names[i], "", abc_names[i], clk(&k[i], T0),
+                                 clk(&k[i], T0 + span), &err));
+}
+
 /* messages both ways between traces i and j (clocks ki, kj) over [T0, T0 + span) */
 static void exchange_pw(ts_sync *s, sim_rng *rng, uint32_t i, uint32_t j, const tclock *ki,
                         const tclock *kj, int n, int64_t span, int64_t lat_lo, int64_t lat_hi)
@@ -531,14 +546,10 @@ TEST(pw_sync_tree_formulas_bounds)
     build(&k[1], 2000000, pb, 3);
     build(&k[2], -7000000, pc, 2);
     const int64_t span = 900000000000LL;
-    ts_sync *s = ts_sync_new(TS_SYNC_DEFAULT);
+    ts_sync *s;
+    abc_sync(k, span, &s);
     ts_error err;
-    CHECK(!ts_sync_set_method(s, TS_SYNC_METHOD_PIECEWISE, &err));
-    ts_sync_keep_bounds(s, true);
-    const char *names[3] = {"a", "b", "c"};
-    for (int i = 0; i < 3; i++)
-        CHECK(!ts_sync_add_trace(s, names[i], "", names[i], clk(&k[i], T0), clk(&k[i], T0 + span),
-                                 &err));
+    const char *const *names = abc_names;
     sim_rng rng;
     rng_seed(&rng, 21, 0);
     exchange_pw(s, &rng, 0, 1, &k[0], &k[1], 30000, span, 20000, 200000);
@@ -597,14 +608,10 @@ TEST(pw_sync_off_path_matches)
     build(&k[1], 3000000, pb, 2);
     build(&k[2], -5000000, pc, 3);
     const int64_t span = 600000000000LL;
-    ts_sync *s = ts_sync_new(TS_SYNC_DEFAULT);
+    ts_sync *s;
+    abc_sync(k, span, &s);
     ts_error err;
-    CHECK(!ts_sync_set_method(s, TS_SYNC_METHOD_PIECEWISE, &err));
-    ts_sync_keep_bounds(s, true);
-    const char *names[3] = {"a", "b", "c"};
-    for (int i = 0; i < 3; i++)
-        CHECK(!ts_sync_add_trace(s, names[i], "", names[i], clk(&k[i], T0), clk(&k[i], T0 + span),
-                                 &err));
+    const char *const *names = abc_names;
     sim_rng rng;
     rng_seed(&rng, 77, 0);
     exchange_pw(s, &rng, 0, 1, &k[0], &k[1], 20000, span, 50000, 300000);
