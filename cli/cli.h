@@ -29,6 +29,9 @@ int cli_parse_window(const char *cmd, struct ts_traceset *set, const char *b, co
 /* Print the set's diagnostics (data errors, losses) to stderr. */
 void cli_print_diags(const char *cmd, const struct ts_traceset *set);
 
+/* Append s to the array *v of *n (a repeatable option's values); -1 if out of memory. */
+int cli_push_arg(const char ***v, size_t *n, const char *s);
+
 /* --formulas FILE and --offset NAME=DURATION (repeatable) into one formulas
  * object (*out NULL when neither is given).  Returns 0 or an exit status
  * (after printing the error). */

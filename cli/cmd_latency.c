@@ -104,13 +104,10 @@ static int parse_args(int argc, char **argv, args *a)
             if (ts_latency_sort_parse(optarg, &a->o.csv_sort, &err))
                 return cli_usage_error(cmd, "--sort: %s", err.msg);
             break;
-        case 'o': {
-            const char **p = realloc(a->offsets, (a->noffsets + 1) * sizeof *p);
-            if (!p) return cli_usage_error(cmd, "out of memory");
-            a->offsets = p;
-            a->offsets[a->noffsets++] = optarg;
+        case 'o':
+            if (cli_push_arg(&a->offsets, &a->noffsets, optarg))
+                return cli_usage_error(cmd, "out of memory");
             break;
-        }
         case 'k':
             if (!strcmp(optarg, "tcp"))
                 a->o.match.kinds |= 1u << TS_MATCH_TCP;

@@ -48,15 +48,6 @@ typedef struct args {
     unsigned threads;
 } args;
 
-static int push_arg(const char ***v, size_t *n, const char *s)
-{
-    const char **p = realloc(*v, (*n + 1) * sizeof *p);
-    if (!p) return -1;
-    *v = p;
-    (*v)[(*n)++] = s;
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, args *a)
 {
     static const struct option opts[] = {
@@ -93,7 +84,7 @@ static int parse_args(int argc, char **argv, args *a)
             a->formulas = optarg;
             break;
         case 'o':
-            if (push_arg(&a->offsets, &a->noffsets, optarg))
+            if (cli_push_arg(&a->offsets, &a->noffsets, optarg))
                 return cli_usage_error(cmd, "out of memory");
             break;
         case 'G': {
@@ -102,7 +93,7 @@ static int parse_args(int argc, char **argv, args *a)
             ts_error err;
             if (ts_vm_guest_pid_parse(optarg, buf, sizeof buf, &gp, &err))
                 return cli_usage_error(cmd, "%s", err.msg);
-            if (push_arg(&a->guests, &a->nguests, optarg))
+            if (cli_push_arg(&a->guests, &a->nguests, optarg))
                 return cli_usage_error(cmd, "out of memory");
             break;
         }

@@ -5,6 +5,7 @@
 #include "tracesync/traceset.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 int cli_parse_window(const char *cmd, ts_traceset *set, const char *b, const char *e, int64_t *wb,
                      int64_t *we)
@@ -51,5 +52,14 @@ int cli_load_formulas(const char *cmd, const struct ts_traceset *set, const char
             return cli_usage_error(cmd, "--offset: %s", err.msg);
         }
     *out = f;
+    return 0;
+}
+
+int cli_push_arg(const char ***v, size_t *n, const char *s)
+{
+    const char **p = realloc(*v, (*n + 1) * sizeof *p);
+    if (!p) return -1;
+    *v = p;
+    (*v)[(*n)++] = s;
     return 0;
 }
