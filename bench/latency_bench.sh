@@ -44,27 +44,7 @@ gen() { # gen DIR MILLION_EVENTS
     fi
 }
 
-# measure CMD...: best wall time over RUNS runs and that run's peak RSS -> "secs kb"
-# (exits if CMD fails)
-measure() {
-    local best="" rss="" tf
-    tf=$(mktemp)
-    for _ in $(seq "$RUNS"); do
-        if ! /usr/bin/time -o "$tf" -f "%e %M" "$@" >/dev/null 2>"$tf.err"; then
-            echo "failed: $* (see below)" >&2
-            tail -5 "$tf.err" >&2
-            rm -f "$tf" "$tf.err"
-            exit 1
-        fi
-        local t m
-        read -r t m <"$tf"
-        if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best=$t rss=$m
-        fi
-    done
-    rm -f "$tf" "$tf.err"
-    echo "$best $rss"
-}
+. "$ROOT/bench/lib.sh" # measure
 
 events_of() { # total events written, from truth.json
     /usr/bin/python3 -c 'import json,sys; print(sum(m["events_total"] for m in json.load(open(sys.argv[1]))["machines"]))' "$1/truth.json"

@@ -42,26 +42,7 @@ gen() { # gen DIR SCALE
     fi
 }
 
-# measure CMD...: best wall time over RUNS runs and that run's peak RSS -> "secs kb"
-measure() {
-    local best="" rss="" tf
-    tf=$(mktemp)
-    for _ in $(seq "$RUNS"); do
-        if ! /usr/bin/time -o "$tf" -f "%e %M" "$@" >/dev/null 2>"$tf.err"; then
-            echo "failed: $* (see below)" >&2
-            tail -5 "$tf.err" >&2
-            rm -f "$tf" "$tf.err"
-            exit 1
-        fi
-        local t m
-        read -r t m <"$tf"
-        if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best=$t rss=$m
-        fi
-    done
-    rm -f "$tf" "$tf.err"
-    echo "$best $rss"
-}
+. "$ROOT/bench/lib.sh" # measure
 
 half=$(awk -v s="$SCALE" 'BEGIN { printf "%g", s / 2 }')
 gen "$WORK/half" "$half"
