@@ -197,26 +197,34 @@ static void int_field(ts_strbuf *o, int nest, int size, int sign, int base, int 
     sb_printf(o, " _%s;\n", name);
 }
 
-/* Fields of the TCP/UDP/ICMP headers and the transport variant. */
-static void transport(ts_strbuf *o, int n)
+/* An 8-bit enum tag `tag` of the names (values 0, 1, ...; the first, "_unknown", an
+ * empty struct), and the opening of the variant it selects, up to its first struct. */
+static void tagged_variant(ts_strbuf *o, int n, const char *tag, const char *const *names,
+                           int count)
 {
     tabs(o, n);
     sb_puts(o, "enum : ");
     int_type(o, 8, 8, 0, "none", 10, 0);
     sb_puts(o, " {\n");
-    static const char *const th[] = {"_unknown", "_tcp", "_udp", "_icmp"};
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < count; i++) {
         tabs(o, n + 1);
-        sb_printf(o, "\"%s\" = %d,\n", th[i], i);
+        sb_printf(o, "\"%s\" = %d,\n", names[i], i);
     }
     tabs(o, n);
-    sb_puts(o, "} _transport_header_type;\n");
+    sb_printf(o, "} %s;\n", tag);
     tabs(o, n);
-    sb_puts(o, "variant <_transport_header_type> {\n");
+    sb_printf(o, "variant <%s> {\n", tag);
     tabs(o, n + 1);
     sb_puts(o, "struct {\n");
     tabs(o, n + 1);
     sb_puts(o, "} _unknown;\n");
+}
+
+/* Fields of the TCP/UDP/ICMP headers and the transport variant. */
+static void transport(ts_strbuf *o, int n)
+{
+    static const char *const th[] = {"_unknown", "_tcp", "_udp", "_icmp"};
+    tagged_variant(o, n, "_transport_header_type", th, 4);
     tabs(o, n + 1);
     sb_puts(o, "struct {\n");
     int m = n + 2;
@@ -286,23 +294,8 @@ static void net_fields(ts_strbuf *o)
     int_field(o, n, 32, 0, 10, 0, "len");
     tabs(o, n);
     sb_puts(o, "string _name;\n");
-    tabs(o, n);
-    sb_puts(o, "enum : ");
-    int_type(o, 8, 8, 0, "none", 10, 0);
-    sb_puts(o, " {\n");
     static const char *const nh[] = {"_unknown", "_ipv4", "_ipv6"};
-    for (int i = 0; i < 3; i++) {
-        tabs(o, n + 1);
-        sb_printf(o, "\"%s\" = %d,\n", nh[i], i);
-    }
-    tabs(o, n);
-    sb_puts(o, "} _network_header_type;\n");
-    tabs(o, n);
-    sb_puts(o, "variant <_network_header_type> {\n");
-    tabs(o, n + 1);
-    sb_puts(o, "struct {\n");
-    tabs(o, n + 1);
-    sb_puts(o, "} _unknown;\n");
+    tagged_variant(o, n, "_network_header_type", nh, 3);
     /* IPv4 */
     int m = n + 2;
     tabs(o, n + 1);
